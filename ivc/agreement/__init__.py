@@ -1,0 +1,1 @@
+"""The service agreement ("patto di servizio") signed at access."""

@@ -1,0 +1,1 @@
+"""Assessments (dossier review, technical interview, practical test, observation) and exams."""

@@ -1,0 +1,1 @@
+"""Users, roles and the actor that every service call is made by."""

@@ -1,0 +1,41 @@
+"""The roles of the IVC network and what each may see.
+
+The professional functions follow D.Lgs 13/2013 art. 7 and common regional practice: the
+accompaniment expert (operator, "EA") guides identification; assessors (method "EV" and sector
+"ES" experts) assess; ALFA reviewers run validation and certification queues and issue documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"  # tecnico di accompagnamento (EA)
+    MEDIATOR = "mediator"  # mediatore interculturale / facilitatore linguistico
+    ASSESSOR = "assessor"  # esperto di valutazione (EV) o di settore (ES)
+    ALFA_REVIEWER = "alfa_reviewer"
+    CPI_ADVISOR = "cpi_advisor"
+    MONITORING = "monitoring"
+    ADMIN = "admin"
+    SYSTEM = "system"  # automated steps run by flows on behalf of a requesting person
+
+
+# Roles whose users work on cases of every district (regional bodies).
+REGION_WIDE_ROLES = frozenset({Role.ALFA_REVIEWER, Role.ASSESSOR, Role.ADMIN, Role.SYSTEM})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is doing something, as services see it."""
+
+    username: str
+    role: Role
+    districts: frozenset[str] = field(default_factory=frozenset)
+
+    def can_work_in(self, district: str) -> bool:
+        return self.role in REGION_WIDE_ROLES or district in self.districts
+
+
+SYSTEM_ACTOR = Actor("system", Role.SYSTEM)

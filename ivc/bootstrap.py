@@ -1,0 +1,25 @@
+"""Bring a database to a working state: migrations, reference data, the shipped repertory,
+and the built-in accounts. Idempotent; every entry point calls it."""
+
+from __future__ import annotations
+
+from ivc.auth.roles import Role
+from ivc.auth.service import create_user
+from ivc.config import get_settings
+from ivc.database.core import session_scope
+from ivc.database.migrate import upgrade
+from ivc.framework.service import import_repertory
+from ivc.territory.service import load_territories
+
+
+def bootstrap() -> None:
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade()
+    with session_scope() as session:
+        load_territories(session)
+        create_user(session, "system", "ivc automated steps", Role.SYSTEM)
+        create_user(session, "admin", "Amministratore", Role.ADMIN)
+    for directory in sorted(p for p in settings.frameworks_dir.iterdir() if (p / "framework.yaml").is_file()):
+        with session_scope() as session:
+            import_repertory(session, directory)

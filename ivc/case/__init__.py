@@ -1,0 +1,1 @@
+"""The case: one person's IVC path, its state machine and its facets."""

@@ -1,0 +1,431 @@
+"""Open cases, read their facts, and move them through the state machine.
+
+Every transition is checked against ``ivc.case.states``, bumps the case's optimistic-lock
+version, stamps the state history and writes the audit log, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
+
+from ivc.agreement.models import ServiceAgreement
+from ivc.assessment.models import Assessment, AssessmentPhase, ExamSession
+from ivc.audit import service as audit
+from ivc.auth.roles import Actor, Role
+from ivc.case import states
+from ivc.case.models import Case, CaseStateEntry, CaseStep, CaseTarget
+from ivc.case.rules import independent
+from ivc.case.states import Action, Activity, CaseFacts, CaseState, DocumentType
+from ivc.claim.models import ClaimStatus, CompetenceClaim
+from ivc.consent.models import ConsentPurpose
+from ivc.consent.service import active_consent
+from ivc.database.core import utcnow
+from ivc.decision.models import Decision, DecisionKind
+from ivc.document.models import IssuedDocument
+from ivc.errors import ConflictError, NotFound, PermissionDenied, TransitionError
+from ivc.experience.models import Experience
+from ivc.framework.models import Competence, Qualification
+from ivc.framework.service import find_qualification, latest_framework
+from ivc.person.models import Person
+
+CONFIRMED_OR_LATER = frozenset(
+    {
+        ClaimStatus.CONFIRMED.value,
+        ClaimStatus.VALIDATED.value,
+        ClaimStatus.NOT_VALIDATED.value,
+        ClaimStatus.CERTIFIED.value,
+        ClaimStatus.NOT_CERTIFIED.value,
+    }
+)
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def get_case(session: Session, case_id: int, actor: Actor | None = None) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", entity="case", key=case_id)
+    if actor is not None and not actor.can_work_in(case.territory):
+        raise PermissionDenied(f"{actor.username} cannot see cases of district {case.territory}")
+    return case
+
+
+def list_cases(
+    session: Session,
+    actor: Actor,
+    state: CaseState | None = None,
+    district: str | None = None,
+    limit: int = 500,
+) -> list[Case]:
+    stmt = select(Case).order_by(col(Case.id))
+    if actor.role not in (Role.ADMIN, Role.ALFA_REVIEWER, Role.ASSESSOR, Role.SYSTEM):
+        stmt = stmt.where(col(Case.territory).in_(sorted(actor.districts)))
+    if state is not None:
+        stmt = stmt.where(Case.state == state.value)
+    if district is not None:
+        stmt = stmt.where(Case.territory == district)
+    return list(session.exec(stmt.limit(limit)))
+
+
+def target_qualifications(session: Session, case_id: int) -> list[Qualification]:
+    return list(
+        session.exec(
+            select(Qualification)
+            .join(CaseTarget, col(CaseTarget.qualification_id) == col(Qualification.id))
+            .where(CaseTarget.case_id == case_id)
+            .order_by(col(Qualification.code))
+        )
+    )
+
+
+def target_competence_ids(session: Session, case_id: int) -> set[int]:
+    rows = session.exec(
+        select(Competence.id)
+        .join(CaseTarget, col(CaseTarget.qualification_id) == col(Competence.qualification_id))
+        .where(CaseTarget.case_id == case_id)
+    ).all()
+    return {r for r in rows if r is not None}
+
+
+def accompanied_by(session: Session, case: Case) -> set[str]:
+    """Who accompanied the identification: the operator and whoever reviewed its claims."""
+    people = {case.operator}
+    reviewers = session.exec(
+        select(CompetenceClaim.reviewed_by).where(
+            CompetenceClaim.case_id == case.id, col(CompetenceClaim.reviewed_by).is_not(None)
+        )
+    ).all()
+    people.update(r for r in reviewers if r)
+    return people
+
+
+def active_decisions(session: Session, case_id: int, kind: DecisionKind) -> list[Decision]:
+    return list(
+        session.exec(
+            select(Decision).where(
+                Decision.case_id == case_id, Decision.kind == kind.value, col(Decision.revoked_at).is_(None)
+            )
+        )
+    )
+
+
+def issued_documents(session: Session, case_id: int) -> list[IssuedDocument]:
+    return list(
+        session.exec(
+            select(IssuedDocument).where(IssuedDocument.case_id == case_id).order_by(col(IssuedDocument.id))
+        )
+    )
+
+
+def facts(session: Session, case: Case) -> CaseFacts:
+    """Everything the guards read, from the database, in the caller's transaction."""
+    case_id = case.id or 0
+    today = date.today()
+    agreement = session.exec(select(ServiceAgreement).where(ServiceAgreement.case_id == case_id)).first()
+    admissibility = active_decisions(session, case_id, DecisionKind.ADMISSIBILITY)
+    targets = target_qualifications(session, case_id)
+    target_ids = target_competence_ids(session, case_id)
+    claims = session.exec(select(CompetenceClaim).where(CompetenceClaim.case_id == case_id)).all()
+    in_scope = {c.competence_id for c in claims if c.status in CONFIRMED_OR_LATER and c.competence_id in target_ids}
+    validation = {d.competence_id: d.outcome for d in active_decisions(session, case_id, DecisionKind.VALIDATION)}
+    validated = {cid for cid, outcome in validation.items() if outcome == "validata"}
+    certification = {
+        d.competence_id: d.outcome for d in active_decisions(session, case_id, DecisionKind.CERTIFICATION)
+    }
+    assessments = session.exec(select(Assessment).where(Assessment.case_id == case_id)).all()
+    companions = accompanied_by(session, case)
+    validation_people = {a.assessor for a in assessments if a.phase == AssessmentPhase.VALIDATION.value}
+    validation_people |= {
+        d.decided_by for d in active_decisions(session, case_id, DecisionKind.VALIDATION)
+    }
+    exam = session.exec(select(ExamSession).where(ExamSession.case_id == case_id)).first()
+    commission = {a.assessor for a in assessments if a.phase == AssessmentPhase.CERTIFICATION.value}
+    if exam is not None:
+        commission |= {exam.method_expert, exam.sector_expert}
+    documents = frozenset(
+        DocumentType(d.doc_type) for d in issued_documents(session, case_id) if d.revoked_at is None
+    )
+    experiences = session.exec(
+        select(func.count()).select_from(Experience).where(Experience.case_id == case_id)
+    ).one()
+    return CaseFacts(
+        state=CaseState(case.state),
+        suspended=case.suspended_until is not None and case.suspended_until >= today,
+        withdrawal_requested=case.withdrawal_requested_at is not None,
+        withdrawal_confirmed=case.withdrawal_confirmed_at is not None,
+        service_agreement_signed=bool(agreement and agreement.signed_at and agreement.declaration_of_truth),
+        service_consent=active_consent(session, case.person_id, ConsentPurpose.IVC_SERVICE) is not None,
+        admissibility=admissibility[0].outcome if admissibility else None,
+        experiences=int(experiences),
+        targets=len(targets),
+        regulated_target=any(q.regulated_profession for q in targets),
+        confirmed_claims=len(in_scope),
+        validation_in_scope=len(in_scope),
+        validation_undecided=len(in_scope - set(validation)),
+        validated=len(validated),
+        not_validated=len(in_scope & {c for c, o in validation.items() if o == "non_validata"}),
+        certification_in_scope=len(validated),
+        certification_undecided=len(validated - set(certification)),
+        certified=sum(1 for c, o in certification.items() if o == "certificata" and c in validated),
+        not_certified=sum(1 for c, o in certification.items() if o == "non_certificata" and c in validated),
+        exam_scheduled=exam is not None,
+        commission_independent=independent(commission, companions),
+        assessors_independent=independent(validation_people, companions),
+        documents=documents,
+    )
+
+
+def time_in_states(session: Session, case_id: int) -> list[tuple[str, float]]:
+    """(state, seconds) for every state the case entered, the current one counted until now."""
+    now = utcnow()
+    rows = session.exec(
+        select(CaseStateEntry).where(CaseStateEntry.case_id == case_id).order_by(col(CaseStateEntry.id))
+    ).all()
+    return [(r.state, ((r.left_at or now) - r.entered_at).total_seconds()) for r in rows]
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def check_version(case: Case, expected_version: int | None) -> None:
+    """The version the person saw must still be the current one."""
+    if expected_version is not None and case.version != expected_version:
+        raise ConflictError(
+            f"case {case.id} was changed by someone else (version {case.version}, you had "
+            f"{expected_version}); reload it and try again",
+            case_id=case.id,
+        )
+
+
+def lock_for_edit(session: Session, case: Case, expected_version: int | None) -> None:
+    """Optimistic lock: bump the version only if nobody else did since it was read."""
+    check_version(case, expected_version)
+    current = case.version
+    result = session.execute(
+        update(Case)
+        .where(col(Case.id) == case.id, col(Case.version) == current)
+        .values(version=current + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(
+            f"case {case.id} was changed by someone else while you were editing it; reload it and try again",
+            case_id=case.id,
+        )
+    set_committed_value(case, "version", current + 1)
+
+
+def open_case(
+    session: Session,
+    person: Person,
+    target_codes: Iterable[str],
+    actor: Actor,
+    *,
+    operator: str | None = None,
+    mediator: str | None = None,
+    interview_language: str = "it",
+    framework_code: str = "RL",
+) -> Case:
+    if actor.role not in (Role.OPERATOR, Role.ADMIN) or not actor.can_work_in(person.territory):
+        raise PermissionDenied(f"{actor.username} cannot open cases in district {person.territory}")
+    framework = latest_framework(session, framework_code)
+    case = Case(
+        person_id=person.id or 0,
+        framework_id=framework.id or 0,
+        operator=operator or actor.username,
+        mediator=mediator,
+        interview_language=interview_language,
+        territory=person.territory,
+        created_by=actor.username,
+    )
+    session.add(case)
+    session.flush()
+    session.add(CaseStateEntry(case_id=case.id or 0, state=case.state, entered_at=case.state_entered_at, actor=actor.username))
+    for code in target_codes:
+        qualification = find_qualification(session, code, framework.id)
+        session.add(CaseTarget(case_id=case.id or 0, qualification_id=qualification.id or 0, added_by=actor.username))
+    audit.record(
+        session, actor, "case.opened", entity="case", entity_id=case.id, case_id=case.id,
+        territory=case.territory, after={"state": case.state, "targets": list(target_codes)},
+    )
+    session.flush()
+    return case
+
+
+def _refuse(refusal: states.Refusal) -> TransitionError:
+    return TransitionError(
+        refusal.message(),
+        code="transition",
+        action=refusal.action.value,
+        state=refusal.state.value,
+        missing=[code for code, _ in refusal.reasons],
+    )
+
+
+def check_transition(session: Session, case: Case, action: Action, actor: Actor, *, skip_document: bool = False) -> CaseFacts:
+    if not actor.can_work_in(case.territory):
+        raise PermissionDenied(f"{actor.username} cannot act on cases of district {case.territory}")
+    case_facts = facts(session, case)
+    refusal = states.check(action, case_facts, actor.role, skip_document=skip_document)
+    if refusal is not None:
+        raise _refuse(refusal)
+    return case_facts
+
+
+def transition(
+    session: Session,
+    case: Case,
+    action: Action,
+    actor: Actor,
+    *,
+    expected_version: int | None = None,
+    on_behalf_of: Actor | None = None,
+    comment: str | None = None,
+) -> Case:
+    """Perform a transition. ``actor`` is whose authority it carries (the requester when a flow
+    executes a person's request; the flow itself is recorded as ``on_behalf_of``)."""
+    check_version(case, expected_version)
+    case_facts = check_transition(session, case, action, actor)
+    rule = states.transition_for(action)
+    lock_for_edit(session, case, expected_version)
+    now = utcnow()
+    before = {"state": case.state, "version": case.version - 1}
+    current = session.exec(
+        select(CaseStateEntry).where(CaseStateEntry.case_id == case.id, col(CaseStateEntry.left_at).is_(None))
+    ).first()
+    if current is not None:
+        current.left_at = now
+        session.add(current)
+    case.state = rule.target.value
+    case.state_entered_at = now
+    case.requested_action = None
+    case.requested_by = None
+    case.requested_at = None
+    case.waiting_for = None
+    case.waiting_role = None
+    case.activity = Activity.ACTIVE.value
+    if rule.outcome is not None:
+        case.outcome = rule.outcome(case_facts).value
+    if rule.target is CaseState.CLOSED:
+        case.closed_at = now
+        case.activity = Activity.INACTIVE.value
+    session.add(case)
+    session.add(CaseStateEntry(case_id=case.id or 0, state=case.state, entered_at=now, action=action.value, actor=actor.username))
+    audit.record(
+        session, on_behalf_of or actor, f"case.{action.value}", entity="case", entity_id=case.id,
+        case_id=case.id, territory=case.territory, before=before,
+        after={"state": case.state, "outcome": case.outcome, "version": case.version, "comment": comment},
+        on_behalf_of=actor.username if on_behalf_of else None,
+    )
+    session.flush()
+    return case
+
+
+def request_action(
+    session: Session, case: Case, action: Action, actor: Actor, *, expected_version: int | None = None
+) -> Case:
+    """Record a person's request for a transition that a flow carries out (document issuance).
+    The guards are checked now, so the request fails fast with the same reasons."""
+    rule = states.transition_for(action)
+    if not rule.waits_for_flow:
+        raise TransitionError(f"{action.value} is done directly, not requested", action=action.value)
+    check_version(case, expected_version)
+    if case.requested_action == action.value:
+        return case
+    check_transition(session, case, action, actor, skip_document=True)
+    lock_for_edit(session, case, expected_version)
+    case.requested_action = action.value
+    case.requested_by = actor.username
+    case.requested_at = utcnow()
+    case.activity = Activity.ACTIVE.value
+    case.waiting_for = None
+    case.waiting_role = None
+    session.add(case)
+    audit.record(
+        session, actor, "case.requested", entity="case", entity_id=case.id, case_id=case.id,
+        territory=case.territory, after={"action": action.value},
+    )
+    session.flush()
+    return case
+
+
+def mark_waiting(session: Session, case: Case, step: str, role: Role) -> None:
+    """Facet update by flows: the case now waits for a human step; no version bump, since it
+    changes nothing a person edits."""
+    if case.waiting_for == step and case.activity == Activity.WAITING.value:
+        return
+    case.activity = Activity.WAITING.value
+    case.waiting_for = step
+    case.waiting_role = role.value
+    session.add(case)
+    session.flush()
+
+
+def request_withdrawal(session: Session, case: Case, reason: str, actor: Actor, *, expected_version: int | None = None) -> Case:
+    if case.state == CaseState.CLOSED.value:
+        raise TransitionError("the case is already closed", state=case.state)
+    if not actor.can_work_in(case.territory):
+        raise PermissionDenied(f"{actor.username} cannot act on cases of district {case.territory}")
+    lock_for_edit(session, case, expected_version)
+    case.withdrawal_requested_at = utcnow()
+    case.withdrawal_reason = reason.strip()[:500] or None
+    session.add(case)
+    audit.record(session, actor, "case.withdrawal_requested", entity="case", entity_id=case.id,
+                 case_id=case.id, territory=case.territory, after={"reason": case.withdrawal_reason})
+    session.flush()
+    return case
+
+
+def confirm_withdrawal(session: Session, case: Case, actor: Actor, *, expected_version: int | None = None) -> Case:
+    """Confirm the person's withdrawal and close the case with outcome 'ritirato'."""
+    if case.withdrawal_requested_at is None:
+        raise TransitionError("no withdrawal was requested", state=case.state, missing=["withdrawal_requested"])
+    lock_for_edit(session, case, expected_version)
+    case.withdrawal_confirmed_at = utcnow()
+    case.withdrawal_confirmed_by = actor.username
+    session.add(case)
+    session.flush()
+    return transition(session, case, Action.CLOSE_WITHDRAWN, actor)
+
+
+def suspend(session: Session, case: Case, reason: str, until: date, actor: Actor, *, expected_version: int | None = None) -> Case:
+    if not actor.can_work_in(case.territory):
+        raise PermissionDenied(f"{actor.username} cannot act on cases of district {case.territory}")
+    lock_for_edit(session, case, expected_version)
+    case.suspension_reason = reason.strip()[:500]
+    case.suspended_until = until
+    session.add(case)
+    audit.record(session, actor, "case.suspended", entity="case", entity_id=case.id, case_id=case.id,
+                 territory=case.territory, after={"reason": case.suspension_reason, "until": until})
+    session.flush()
+    return case
+
+
+def lift_suspension(session: Session, case: Case, actor: Actor, *, expected_version: int | None = None) -> Case:
+    lock_for_edit(session, case, expected_version)
+    before: dict[str, Any] = {"until": case.suspended_until}
+    case.suspension_reason = None
+    case.suspended_until = None
+    session.add(case)
+    audit.record(session, actor, "case.suspension_lifted", entity="case", entity_id=case.id,
+                 case_id=case.id, territory=case.territory, before=before)
+    session.flush()
+    return case
+
+
+def step_done(session: Session, case_id: int, step: str) -> bool:
+    return session.exec(select(CaseStep).where(CaseStep.case_id == case_id, CaseStep.step == step)).first() is not None
+
+
+def record_step(session: Session, case_id: int, step: str, detail: dict[str, Any] | None = None) -> None:
+    """Mark an automated step done, in the transaction of its effects. The unique constraint on
+    (case, step) makes a concurrent duplicate fail instead of doubling the effects."""
+    session.add(CaseStep(case_id=case_id, step=step, detail=detail or {}))
+    session.flush()

@@ -1,0 +1,1 @@
+"""The ``ivc`` command line."""

@@ -1,0 +1,58 @@
+"""Settings for ivc, read from the environment (prefix ``IVC_``) or a ``.env`` file.
+
+The embedded default needs nothing: a SQLite file and a local evidence store under the data
+directory, and Prefect with no server to start. ``IVC_DATABASE_URL=postgresql+psycopg://...``
+switches the system of record to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every tunable of an ivc installation."""
+
+    model_config = SettingsConfigDict(env_prefix="IVC_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=lambda: Path.cwd() / ".ivc")
+    database_url: str | None = None
+    evidence_dir: Path | None = None
+    frameworks_dir: Path = REPO_ROOT / "frameworks"
+    reference_dir: Path = REPO_ROOT / "reference"
+    certificates_dir: Path = REPO_ROOT / "certificates"
+    default_language: str = "it"
+    # Separation of duties (D.Lgs 13/2013 art. 7 c.1 f, terzietà): on by default, configurable.
+    separation_of_duties: bool = True
+    max_upload_bytes: int = 25 * 1024 * 1024
+    sql_echo: bool = False
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'ivc.sqlite3'}"
+
+    @property
+    def resolved_evidence_dir(self) -> Path:
+        return self.evidence_dir or (self.data_dir / "evidence")
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.data_dir / "prefect"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; call ``reset_settings`` after changing the environment."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""The system of record: engine, sessions, shared column types and migrations."""

@@ -1,0 +1,1 @@
+"""Decisions with history: admissibility, validation and certification outcomes, revocable."""

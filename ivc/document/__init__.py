@@ -1,0 +1,1 @@
+"""Issued documents (service agreement, transparency, validation, certificate) and the register."""

@@ -1,0 +1,105 @@
+"""Add evidence to a case (idempotent by content) and link it to experiences and claims."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+from sqlmodel import Session, select
+
+from ivc.audit import service as audit
+from ivc.auth.roles import Actor
+from ivc.case.models import Case
+from ivc.config import get_settings
+from ivc.errors import PermissionDenied, ValidationFailed
+from ivc.evidence.models import EvidenceItem, EvidenceKind, EvidenceLink, EvidenceType
+from ivc.evidence.storage import EvidenceStore, get_store
+
+
+def _display_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable())[:200].strip()
+    return name or None
+
+
+def add_evidence(
+    session: Session,
+    case: Case,
+    data: bytes,
+    *,
+    title: str,
+    evidence_type: EvidenceType,
+    media_type: str,
+    actor: Actor,
+    kind: EvidenceKind = EvidenceKind.FILE,
+    filename: str | None = None,
+    experience_ids: list[int] | None = None,
+    store: EvidenceStore | None = None,
+) -> EvidenceItem:
+    """Store the content and record it on the case. The same content added twice to a case is
+    the same evidence item (and the links are merged)."""
+    if not actor.can_work_in(case.territory):
+        raise PermissionDenied(f"{actor.username} cannot add evidence in district {case.territory}")
+    if not data:
+        raise ValidationFailed("the evidence is empty", field="file")
+    title = " ".join(title.split())[:300]
+    if not title:
+        raise ValidationFailed("the evidence needs a title", field="title")
+    store = store or get_store()
+    blob = store.put(io.BytesIO(data), max_bytes=get_settings().max_upload_bytes)
+    item = session.exec(
+        select(EvidenceItem).where(EvidenceItem.case_id == case.id, EvidenceItem.sha256 == blob.key)
+    ).first()
+    if item is None:
+        item = EvidenceItem(
+            case_id=case.id or 0,
+            kind=kind.value,
+            evidence_type=evidence_type.value,
+            title=title,
+            sha256=blob.key,
+            size=blob.size,
+            media_type=media_type,
+            storage_key=blob.key,
+            display_name=_display_name(filename),
+            created_by=actor.username,
+            territory=case.territory,
+        )
+        session.add(item)
+        session.flush()
+        audit.record(
+            session, actor, "evidence.added", entity="evidence", entity_id=item.id, case_id=case.id,
+            territory=case.territory,
+            after={"sha256": blob.key, "size": blob.size, "type": evidence_type.value},
+        )
+    for experience_id in experience_ids or []:
+        link_evidence(session, item, experience_id=experience_id)
+    return item
+
+
+def link_evidence(
+    session: Session, item: EvidenceItem, *, experience_id: int | None = None, claim_id: int | None = None
+) -> None:
+    exists = session.exec(
+        select(EvidenceLink).where(
+            EvidenceLink.evidence_id == item.id,
+            EvidenceLink.experience_id == experience_id,
+            EvidenceLink.claim_id == claim_id,
+        )
+    ).first()
+    if exists is None:
+        session.add(EvidenceLink(evidence_id=item.id or 0, experience_id=experience_id, claim_id=claim_id))
+        session.flush()
+
+
+def evidence_for_case(session: Session, case_id: int) -> list[EvidenceItem]:
+    return list(session.exec(select(EvidenceItem).where(EvidenceItem.case_id == case_id).order_by(EvidenceItem.id)))  # type: ignore[arg-type]
+
+
+def links_for_case(session: Session, case_id: int) -> list[EvidenceLink]:
+    return list(
+        session.exec(
+            select(EvidenceLink).join(EvidenceItem).where(EvidenceItem.case_id == case_id)  # type: ignore[arg-type]
+        )
+    )

@@ -1,0 +1,1 @@
+"""Experiences reconstructed in interviews: work, training, volunteering, family and informal."""

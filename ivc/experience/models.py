@@ -1,0 +1,40 @@
+"""An experience keeps the person's own words and their Italian rendering."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from sqlmodel import Field
+
+from ivc.database.base import Tracked
+
+
+class ExperienceKind(StrEnum):
+    WORK = "work"
+    TRAINING = "training"
+    VOLUNTEERING = "volunteering"
+    FAMILY = "family"  # family and informal
+
+
+class LearningContext(StrEnum):
+    FORMAL = "formale"
+    NON_FORMAL = "non_formale"
+    INFORMAL = "informale"
+
+
+class Experience(Tracked, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str = Field(max_length=20)
+    learning_context: str = Field(max_length=20)
+    title: str = Field(max_length=300)
+    place: str | None = Field(default=None, max_length=300)
+    country: str | None = Field(default=None, max_length=2)
+    started_on: date | None = None
+    ended_on: date | None = None
+    language: str = Field(max_length=12)
+    text_original: str = Field(max_length=20000)
+    text_it: str | None = Field(default=None, max_length=20000)
+    translated_by: str | None = Field(default=None, max_length=64)
+    content_key: str = Field(max_length=64, index=True)  # hash used to make capture idempotent

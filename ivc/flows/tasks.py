@@ -1,0 +1,114 @@
+"""Automated steps of the path as Prefect tasks. Each takes a case id, opens its own database
+transaction, and is idempotent: its effects and its ledger entry commit together, so a rerun
+after a crash skips what is done and redoes what was lost."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NONE
+
+from ivc.agreement import service as agreements
+from ivc.audit import service as audit
+from ivc.auth.roles import SYSTEM_ACTOR
+from ivc.auth.service import get_actor
+from ivc.case import service as cases
+from ivc.case import states
+from ivc.case.states import Action, CaseState, DocumentType
+from ivc.database.core import session_scope
+from ivc.document import service as documents
+from ivc.errors import DomainError, PermissionDenied
+from ivc.experience.service import experiences_for_case
+from ivc.faults import failpoint
+from ivc.mapping.service import suggest_for_experience
+
+_RETRY = {"retries": 2, "retry_delay_seconds": 1, "cache_policy": NONE}
+
+
+@task(name="prepare-service-agreement", **_RETRY)
+def prepare_agreement(case_id: int) -> None:
+    with session_scope() as session:
+        case = cases.get_case(session, case_id)
+        if case.state != CaseState.ACCESS.value:
+            return
+        agreements.prepare(session, case, case.interview_language, SYSTEM_ACTOR)
+
+
+@task(name="suggest-competences", **_RETRY)
+def suggest_competences(case_id: int) -> int:
+    """NLP suggestions for every experience not mapped yet (one ledger entry per experience text)."""
+    created = 0
+    with session_scope() as session:
+        case = cases.get_case(session, case_id)
+        if case.state != CaseState.IDENTIFICATION.value:
+            return 0
+        pending = [
+            e for e in experiences_for_case(session, case_id)
+            if not cases.step_done(session, case_id, f"suggest:{e.id}:{e.content_key[:16]}")
+        ]
+    for experience in pending:
+        with session_scope() as session:
+            case = cases.get_case(session, case_id)
+            step = f"suggest:{experience.id}:{experience.content_key[:16]}"
+            if cases.step_done(session, case_id, step):
+                continue
+            n = suggest_for_experience(session, case, experience, SYSTEM_ACTOR)
+            cases.record_step(session, case_id, step, {"created": n})
+            created += n
+        failpoint("after_suggestion_commit")
+    return created
+
+
+_ISSUED_BY: dict[Action, DocumentType] = {
+    Action.ISSUE_TRANSPARENCY: DocumentType.TRANSPARENCY,
+    Action.ISSUE_VALIDATION: DocumentType.VALIDATION,
+    Action.CERTIFY: DocumentType.CERTIFICATE,
+}
+
+
+@task(name="carry-out-request", **_RETRY)
+def carry_out_request(case_id: int) -> str | None:
+    """Carry out a person's pending request (issue a document and move the case), all in one
+    transaction. A request that has become impossible is cleared with the reason recorded."""
+    try:
+        with session_scope() as session:
+            case = cases.get_case(session, case_id)
+            if not case.requested_action or not case.requested_by:
+                return None
+            action = Action(case.requested_action)
+            requester = get_actor(session, case.requested_by)
+            case_facts = cases.check_transition(session, case, action, requester, skip_document=True)
+            doc_type = _ISSUED_BY[action]
+            if action is not Action.CERTIFY or states.certify_issues_document(case_facts):
+                documents.issue(session, case, doc_type, requester)
+            failpoint("before_issue_commit")
+            cases.transition(session, case, action, requester, on_behalf_of=SYSTEM_ACTOR)
+            case.attention = None
+            session.add(case)
+        failpoint("after_issue_commit")
+        return action.value
+    except (DomainError, PermissionDenied) as exc:
+        with session_scope() as session:
+            case = cases.get_case(session, case_id)
+            audit.record(
+                session, SYSTEM_ACTOR, "case.request_failed", entity="case", entity_id=case.id, case_id=case.id,
+                territory=case.territory, after={"action": case.requested_action, "reason": str(exc)},
+            )
+            case.requested_action = None
+            case.requested_by = None
+            case.requested_at = None
+            case.attention = str(exc)[:1000]
+            session.add(case)
+        return None
+
+
+@task(name="mark-waiting", **_RETRY)
+def mark_waiting(case_id: int) -> str | None:
+    """Record which human step the case now waits for (derived from its facts)."""
+    with session_scope() as session:
+        case = cases.get_case(session, case_id)
+        nxt = states.next_human_step(cases.facts(session, case))
+        if nxt is None:
+            return None
+        step, role = nxt
+        cases.mark_waiting(session, case, step, role)
+        return step

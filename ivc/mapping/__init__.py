@@ -1,0 +1,1 @@
+"""Mapping evidence text to framework competences (suggestions the operator reviews)."""

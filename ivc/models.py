@@ -1,0 +1,23 @@
+"""Imports every table model so that ``SQLModel.metadata`` is complete (migrations, tests)."""
+
+from ivc.agreement.models import ServiceAgreement
+from ivc.assessment.models import Assessment, AssessmentResult, ExamSession
+from ivc.audit.models import AuditEvent
+from ivc.auth.models import User
+from ivc.case.models import Case, CaseStateEntry, CaseStep, CaseTarget
+from ivc.claim.models import CompetenceClaim
+from ivc.consent.models import ConsentRecord
+from ivc.decision.models import Decision
+from ivc.document.models import IssuedDocument, RegisterCounter
+from ivc.evidence.models import EvidenceItem, EvidenceLink
+from ivc.experience.models import Experience
+from ivc.framework.models import Competence, Framework, Qualification
+from ivc.person.models import Person, Vulnerability
+from ivc.territory.models import Territory
+
+__all__ = [
+    "Assessment", "AssessmentResult", "AuditEvent", "Case", "CaseStateEntry", "CaseStep", "CaseTarget",
+    "Competence", "CompetenceClaim", "ConsentRecord", "Decision", "EvidenceItem", "EvidenceLink",
+    "ExamSession", "Experience", "Framework", "IssuedDocument", "Person", "Qualification",
+    "RegisterCounter", "ServiceAgreement", "Territory", "User", "Vulnerability",
+]

@@ -1,0 +1,1 @@
+"""The person on the IVC path: identity, languages, referral and vulnerability."""

@@ -1,0 +1,22 @@
+"""Reference data kept as files in ``reference/`` (issuing bodies, register formats…)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from ivc.config import get_settings
+
+
+@lru_cache(maxsize=8)
+def _load(name: str, directory: str) -> dict[str, Any]:
+    from pathlib import Path
+
+    data = yaml.safe_load((Path(directory) / f"{name}.yaml").read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def issuers() -> dict[str, Any]:
+    return _load("issuers", str(get_settings().reference_dir))

@@ -1,0 +1,131 @@
+"""The transition table: every illegal move is refused with the state and what is missing."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import pytest
+
+from ivc.auth.roles import Role
+from ivc.case import states
+from ivc.case.states import TRANSITIONS, Action, CaseFacts, CaseState, DocumentType, Outcome
+
+ALL_DOCS = frozenset(DocumentType)
+
+# Facts under which every guard of every transition holds (except the mutually exclusive ones,
+# which the per-action facts below set).
+HAPPY = CaseFacts(
+    state=CaseState.ACCESS, service_agreement_signed=True, service_consent=True, admissibility="ammesso",
+    experiences=2, targets=1, confirmed_claims=3, validation_in_scope=3, validated=3, certification_in_scope=3,
+    certified=3, exam_scheduled=True, documents=ALL_DOCS,
+)
+SPECIAL = {
+    Action.REFUSE_ACCESS: {"admissibility": "non_ammesso"},
+    Action.CLOSE_NOT_VALIDATED: {"validated": 0, "not_validated": 3},
+    Action.CLOSE_WITHDRAWN: {"withdrawal_requested": True, "withdrawal_confirmed": True},
+}
+
+
+def happy(action: Action, state: CaseState) -> CaseFacts:
+    return replace(HAPPY, state=state, **SPECIAL.get(action, {}))
+
+
+@pytest.mark.parametrize(("action", "state"), list(itertools.product(Action, CaseState)))
+def test_every_transition_from_a_wrong_state_is_refused(action: Action, state: CaseState) -> None:
+    rule = states.transition_for(action)
+    role = next(iter(rule.roles))
+    refusal = states.check(action, happy(action, state), role)
+    if state in rule.sources:
+        assert refusal is None, refusal and refusal.message()
+    else:
+        assert refusal is not None
+        assert refusal.reasons[0][0] == "state"
+        assert f"state '{state.value}'" in refusal.message()
+
+
+@pytest.mark.parametrize("rule", TRANSITIONS, ids=lambda r: r.action.value)
+def test_only_the_listed_roles_may_transition(rule: states.Transition) -> None:
+    source = next(iter(rule.sources))
+    for role in Role:
+        refusal = states.check(rule.action, happy(rule.action, source), role)
+        if role in rule.roles:
+            assert refusal is None
+        else:
+            assert refusal is not None and ("role", refusal.reasons[0][1]) == refusal.reasons[0]
+
+
+@pytest.mark.parametrize("rule", TRANSITIONS, ids=lambda r: r.action.value)
+def test_each_failing_guard_is_named(rule: states.Transition) -> None:
+    source = next(iter(rule.sources))
+    role = next(iter(rule.roles))
+    for guard in rule.all_guards:
+        # Find a fact value that breaks this guard alone.
+        broken = _break(guard, happy(rule.action, source))
+        refusal = states.check(rule.action, broken, role)
+        assert refusal is not None, guard.code
+        assert guard.code in [code for code, _ in refusal.reasons]
+
+
+def _break(guard: states.Guard, facts: CaseFacts) -> CaseFacts:
+    candidates = {
+        "not_suspended": {"suspended": True}, "no_withdrawal_pending": {"withdrawal_requested": True},
+        "service_agreement_signed": {"service_agreement_signed": False}, "service_consent": {"service_consent": False},
+        "admissibility_admitted": {"admissibility": None}, "admissibility_refused": {"admissibility": "ammesso"},
+        "target_qualification": {"targets": 0}, "target_not_regulated": {"regulated_target": True},
+        "experience_recorded": {"experiences": 0}, "confirmed_competence": {"confirmed_claims": 0},
+        "validation_decided": {"validation_undecided": 1}, "some_validated": {"validated": 0},
+        "none_validated": {"validated": 1}, "separation_of_duties": {"assessors_independent": False},
+        "exam_scheduled": {"exam_scheduled": False}, "commission_independent": {"commission_independent": False},
+        "certification_decided": {"certification_undecided": 1}, "withdrawal_confirmed": {"withdrawal_confirmed": False},
+    }
+    if guard.code.startswith("document_"):
+        return replace(facts, documents=frozenset())
+    broken = replace(facts, **candidates[guard.code])
+    assert not guard.holds(broken)
+    return broken
+
+
+def test_no_transparency_document_without_consent_and_a_confirmed_competence() -> None:
+    facts = replace(HAPPY, state=CaseState.IDENTIFICATION, service_consent=False, confirmed_claims=0)
+    refusal = states.check(Action.ISSUE_TRANSPARENCY, facts, Role.OPERATOR)
+    assert refusal is not None
+    codes = {code for code, _ in refusal.reasons}
+    assert {"service_consent", "confirmed_competence"} <= codes
+    assert "privacy notice" in refusal.message() and "no competence" in refusal.message()
+
+
+def test_no_certification_without_validation() -> None:
+    facts = replace(HAPPY, state=CaseState.VALIDATION_ISSUED, validated=0, validation_in_scope=0)
+    refusal = states.check(Action.REQUEST_CERTIFICATION, facts, Role.ALFA_REVIEWER)
+    assert refusal is not None and "some_validated" in [c for c, _ in refusal.reasons]
+
+
+def test_partial_outcomes_are_real_outcomes() -> None:
+    partial_validation = replace(HAPPY, state=CaseState.VALIDATION_ISSUED, validated=2, not_validated=1)
+    rule = states.transition_for(Action.CLOSE_AFTER_VALIDATION)
+    assert rule.outcome and rule.outcome(partial_validation) is Outcome.VALIDATED_PARTIAL
+    certify = states.transition_for(Action.CERTIFY)
+    assert certify.outcome is not None
+    assert certify.outcome(replace(HAPPY, state=CaseState.EXAM, certified=2, not_certified=1)) is Outcome.CERTIFIED_PARTIAL
+    assert certify.outcome(replace(HAPPY, state=CaseState.EXAM, not_validated=1)) is Outcome.CERTIFIED_PARTIAL
+    assert certify.outcome(HAPPY) is Outcome.CERTIFIED_FULL
+    assert certify.outcome(replace(HAPPY, certified=0)) is Outcome.NOT_CERTIFIED
+
+
+def test_the_person_may_stop_after_every_step() -> None:
+    for state in CaseState:
+        if state is CaseState.CLOSED:
+            continue
+        facts = replace(HAPPY, state=state, withdrawal_requested=True, withdrawal_confirmed=True)
+        assert states.check(Action.CLOSE_WITHDRAWN, facts, Role.OPERATOR) is None
+
+
+def test_what_a_case_waits_for_follows_its_facts() -> None:
+    access = CaseFacts(state=CaseState.ACCESS)
+    assert states.next_human_step(access) == ("privacy_notice", Role.OPERATOR)
+    assert states.next_human_step(replace(access, service_consent=True)) == ("service_agreement", Role.OPERATOR)
+    validation = CaseFacts(state=CaseState.VALIDATION, validation_in_scope=2, validation_undecided=1)
+    assert states.next_human_step(validation) == ("assessment_and_decision", Role.ASSESSOR)
+    assert states.next_human_step(CaseFacts(state=CaseState.CLOSED)) is None
+    assert states.next_human_step(replace(access, withdrawal_requested=True))[0] == "withdrawal_confirmation"  # type: ignore[index]
