@@ -29,9 +29,14 @@ TARGET = "LIG-CUC"
 
 def staff(session: Session) -> dict[str, Actor]:
     rows = [
-        ("op3", Role.OPERATOR, ["3"]), ("op1", Role.OPERATOR, ["1"]), ("med", Role.MEDIATOR, ["3"]),
-        ("ev", Role.ASSESSOR, []), ("es", Role.ASSESSOR, []), ("alfa", Role.ALFA_REVIEWER, []),
-        ("cpi3", Role.CPI_ADVISOR, ["3"]), ("mon", Role.MONITORING, []),
+        ("op3", Role.OPERATOR, ["3"]),
+        ("op1", Role.OPERATOR, ["1"]),
+        ("med", Role.MEDIATOR, ["3"]),
+        ("ev", Role.ASSESSOR, []),
+        ("es", Role.ASSESSOR, []),
+        ("alfa", Role.ALFA_REVIEWER, []),
+        ("cpi3", Role.CPI_ADVISOR, ["3"]),
+        ("mon", Role.MONITORING, []),
     ]
     for username, role, districts in rows:
         create_user(session, username, username.upper(), role, districts)
@@ -41,18 +46,31 @@ def staff(session: Session) -> dict[str, Actor]:
 
 def person_in(district: str = "3", **over: object) -> PersonIn:
     data: dict[str, object] = {
-        "given_name": "Amina", "family_name": "Ben Salah", "name_native": "أمينة بن صالح",
-        "birth_date": date(1986, 4, 12), "birth_place": "Sfax (Tunisia)", "gender": "F", "citizenship": "TN",
-        "languages": [{"code": "ar", "level": "native"}], "italian_level": "A2", "referral_source": "social_services",
-        "district": district, "preferred_language": "ar",
+        "given_name": "Amina",
+        "family_name": "Ben Salah",
+        "name_native": "أمينة بن صالح",
+        "birth_date": date(1986, 4, 12),
+        "birth_place": "Sfax (Tunisia)",
+        "gender": "F",
+        "citizenship": "TN",
+        "languages": [{"code": "ar", "level": "native"}],
+        "italian_level": "A2",
+        "referral_source": "social_services",
+        "district": district,
+        "preferred_language": "ar",
     }
     data.update(over)
     return PersonIn.model_validate(data)
 
 
 EXPERIENCE = ExperienceIn(
-    kind="work", title="Cuoca in un ristorante di pesce", place="Sfax", country="TN",
-    started_on=date(2010, 1, 1), ended_on=date(2016, 6, 1), language="ar",
+    kind="work",
+    title="Cuoca in un ristorante di pesce",
+    place="Sfax",
+    country="TN",
+    started_on=date(2010, 1, 1),
+    ended_on=date(2016, 6, 1),
+    language="ar",
     text_original="كنت أعمل طباخة في مطعم للسمك، أنظف السمك وأحضر الكسكسي",
     text_it="Lavoravo come cuoca in un ristorante di pesce: pulivo il pesce e preparavo il cuscus.",
 )
@@ -97,11 +115,24 @@ def advance_to(session: Session, actors: dict[str, Actor], state: CaseState, *, 
         results[comps[-1].id or 0] = ResultOutcome.NEGATIVE
     if state is CaseState.VALIDATION:
         return case
-    assessments.record_assessment(session, case, phase=AssessmentPhase.VALIDATION,
-                                  method=AssessmentMethod.TECHNICAL_INTERVIEW, held_on=yesterday, results=results, actor=ev)
+    assessments.record_assessment(
+        session,
+        case,
+        phase=AssessmentPhase.VALIDATION,
+        method=AssessmentMethod.TECHNICAL_INTERVIEW,
+        held_on=yesterday,
+        results=results,
+        actor=ev,
+    )
     for cid, outcome in results.items():
-        decisions.record_decision(session, case, DecisionKind.VALIDATION,
-                                  "validata" if outcome is ResultOutcome.POSITIVE else "non_validata", alfa, competence_id=cid)
+        decisions.record_decision(
+            session,
+            case,
+            DecisionKind.VALIDATION,
+            "validata" if outcome is ResultOutcome.POSITIVE else "non_validata",
+            alfa,
+            competence_id=cid,
+        )
     documents.issue(session, case, DocumentType.VALIDATION, alfa)
     cases.transition(session, case, Action.ISSUE_VALIDATION, alfa)
     if state is CaseState.VALIDATION_ISSUED:
@@ -109,14 +140,28 @@ def advance_to(session: Session, actors: dict[str, Actor], state: CaseState, *, 
     cases.transition(session, case, Action.REQUEST_CERTIFICATION, alfa)
     if state is CaseState.CERTIFICATION_QUEUE:
         return case
-    assessments.schedule_exam(session, case, scheduled_for=date.today(), place="Genova", president="Presidente",
-                              method_expert="ev", sector_expert="es", actor=alfa)
+    assessments.schedule_exam(
+        session,
+        case,
+        scheduled_for=date.today(),
+        place="Genova",
+        president="Presidente",
+        method_expert="ev",
+        sector_expert="es",
+        actor=alfa,
+    )
     if state is CaseState.EXAM:
         return case
     validated = [cid for cid, o in results.items() if o is ResultOutcome.POSITIVE]
-    assessments.record_assessment(session, case, phase=AssessmentPhase.CERTIFICATION,
-                                  method=AssessmentMethod.PRACTICAL_TEST, held_on=date.today(),
-                                  results={cid: ResultOutcome.POSITIVE for cid in validated}, actor=es)
+    assessments.record_assessment(
+        session,
+        case,
+        phase=AssessmentPhase.CERTIFICATION,
+        method=AssessmentMethod.PRACTICAL_TEST,
+        held_on=date.today(),
+        results={cid: ResultOutcome.POSITIVE for cid in validated},
+        actor=es,
+    )
     for cid in validated:
         decisions.record_decision(session, case, DecisionKind.CERTIFICATION, "certificata", alfa, competence_id=cid)
     documents.issue(session, case, DocumentType.CERTIFICATE, alfa)

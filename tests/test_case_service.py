@@ -21,8 +21,14 @@ from ivc.errors import DomainError, PermissionDenied, TransitionError, Validatio
 from .helpers import advance_to, new_case, staff, target_competences
 
 STATES_IN_ORDER = [
-    CaseState.ACCESS, CaseState.IDENTIFICATION, CaseState.TRANSPARENCY_ISSUED, CaseState.VALIDATION,
-    CaseState.VALIDATION_ISSUED, CaseState.CERTIFICATION_QUEUE, CaseState.EXAM, CaseState.CLOSED,
+    CaseState.ACCESS,
+    CaseState.IDENTIFICATION,
+    CaseState.TRANSPARENCY_ISSUED,
+    CaseState.VALIDATION,
+    CaseState.VALIDATION_ISSUED,
+    CaseState.CERTIFICATION_QUEUE,
+    CaseState.EXAM,
+    CaseState.CLOSED,
 ]
 
 
@@ -32,12 +38,21 @@ def test_a_case_goes_from_intake_to_certificate_and_every_step_is_audited(sessio
     session.commit()
     assert case.state == CaseState.CLOSED.value
     assert case.outcome == Outcome.CERTIFIED_FULL.value
-    entries = session.exec(select(CaseStateEntry).where(CaseStateEntry.case_id == case.id).order_by(col(CaseStateEntry.id))).all()
+    entries = session.exec(
+        select(CaseStateEntry).where(CaseStateEntry.case_id == case.id).order_by(col(CaseStateEntry.id))
+    ).all()
     assert [e.state for e in entries] == [s.value for s in STATES_IN_ORDER]
     assert all(e.left_at is not None for e in entries[:-1]) and entries[-1].left_at is None
     actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.case_id == case.id)).all()]
-    for action in ("admit", "issue_transparency", "request_validation", "issue_validation",
-                   "request_certification", "schedule_exam", "certify"):
+    for action in (
+        "admit",
+        "issue_transparency",
+        "request_validation",
+        "issue_validation",
+        "request_certification",
+        "schedule_exam",
+        "certify",
+    ):
         assert f"case.{action}" in actions
     assert [s for s, _ in cases.time_in_states(session, case.id or 0)][-1] == "chiuso"
 
@@ -97,8 +112,13 @@ def test_the_operator_who_accompanied_may_not_assess(session: Session) -> None:
     same_person = Actor("op3", Role.ASSESSOR)
     with pytest.raises(DomainError, match="separation of duties"):
         assessments.record_assessment(
-            session, case, phase=AssessmentPhase.VALIDATION, method=AssessmentMethod.PRACTICAL_TEST,
-            held_on=date.today(), results={comps[0].id or 0: ResultOutcome.POSITIVE}, actor=same_person,
+            session,
+            case,
+            phase=AssessmentPhase.VALIDATION,
+            method=AssessmentMethod.PRACTICAL_TEST,
+            held_on=date.today(),
+            results={comps[0].id or 0: ResultOutcome.POSITIVE},
+            actor=same_person,
         )
 
 
@@ -106,8 +126,16 @@ def test_a_commission_with_the_accompanying_operator_is_refused(session: Session
     actors = staff(session)
     case = advance_to(session, actors, CaseState.CERTIFICATION_QUEUE)
     with pytest.raises(TransitionError) as err:
-        assessments.schedule_exam(session, case, scheduled_for=date.today(), place="Genova", president="P",
-                                  method_expert="op3", sector_expert="es", actor=actors["alfa"])
+        assessments.schedule_exam(
+            session,
+            case,
+            scheduled_for=date.today(),
+            place="Genova",
+            president="P",
+            method_expert="op3",
+            sector_expert="es",
+            actor=actors["alfa"],
+        )
     assert "commission_independent" in err.value.params["missing"]
 
 
@@ -115,13 +143,22 @@ def test_decisions_are_revoked_with_a_reason_never_overwritten(session: Session)
     actors = staff(session)
     case = advance_to(session, actors, CaseState.VALIDATION)
     comp = target_competences(session, case)[0]
-    assessments.record_assessment(session, case, phase=AssessmentPhase.VALIDATION,
-                                  method=AssessmentMethod.DOSSIER_REVIEW, held_on=date.today() - timedelta(days=1),
-                                  results={comp.id or 0: ResultOutcome.POSITIVE}, actor=actors["ev"])
-    first = decisions.record_decision(session, case, DecisionKind.VALIDATION, "non_validata", actors["alfa"],
-                                      competence_id=comp.id)
+    assessments.record_assessment(
+        session,
+        case,
+        phase=AssessmentPhase.VALIDATION,
+        method=AssessmentMethod.DOSSIER_REVIEW,
+        held_on=date.today() - timedelta(days=1),
+        results={comp.id or 0: ResultOutcome.POSITIVE},
+        actor=actors["ev"],
+    )
+    first = decisions.record_decision(
+        session, case, DecisionKind.VALIDATION, "non_validata", actors["alfa"], competence_id=comp.id
+    )
     with pytest.raises(DomainError, match="revoke it"):
-        decisions.record_decision(session, case, DecisionKind.VALIDATION, "validata", actors["alfa"], competence_id=comp.id)
+        decisions.record_decision(
+            session, case, DecisionKind.VALIDATION, "validata", actors["alfa"], competence_id=comp.id
+        )
     with pytest.raises(PermissionDenied):
         decisions.revoke_decision(session, first.id or 0, "errore", actors["op3"])
     with pytest.raises(ValidationFailed):
@@ -130,7 +167,9 @@ def test_decisions_are_revoked_with_a_reason_never_overwritten(session: Session)
     decisions.record_decision(session, case, DecisionKind.VALIDATION, "validata", actors["alfa"], competence_id=comp.id)
     history = session.exec(select(Decision).where(Decision.case_id == case.id, Decision.kind == "validazione")).all()
     assert [(d.outcome, d.revocation_reason) for d in history] == [
-        ("non_validata", "Esito registrato per errore"), ("validata", None)]
+        ("non_validata", "Esito registrato per errore"),
+        ("validata", None),
+    ]
 
 
 def test_territorial_scope_is_enforced_by_the_service(session: Session) -> None:

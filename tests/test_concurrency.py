@@ -23,8 +23,7 @@ def test_a_stale_version_from_the_screen_is_a_conflict(session: Session) -> None
     seen = case.version
     with session_scope() as other:
         theirs = cases.get_case(other, case.id or 0)
-        cases.suspend(other, theirs, "in attesa di documenti", date(2030, 1, 1),
-                      actors["op3"], expected_version=seen)
+        cases.suspend(other, theirs, "in attesa di documenti", date(2030, 1, 1), actors["op3"], expected_version=seen)
     with session_scope() as mine:
         stale = cases.get_case(mine, case.id or 0)
         with pytest.raises(ConflictError, match="reload"):
@@ -56,8 +55,9 @@ def test_two_concurrent_transactions_on_one_case_one_wins(session: Session) -> N
         finally:
             s.close()
 
-    threads = [threading.Thread(target=edit, args=(a,))
-               for a in (Action.REQUEST_VALIDATION, Action.CLOSE_AFTER_TRANSPARENCY)]
+    threads = [
+        threading.Thread(target=edit, args=(a,)) for a in (Action.REQUEST_VALIDATION, Action.CLOSE_AFTER_TRANSPARENCY)
+    ]
     for t in threads:
         t.start()
     for t in threads:

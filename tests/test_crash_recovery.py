@@ -28,7 +28,10 @@ from .helpers import EXPERIENCE, advance_to, staff, target_competences
 pytestmark = pytest.mark.slow
 
 SECOND = ExperienceIn(
-    kind="family", title="Cucina per le feste del quartiere", language="it", started_on=date(2002, 1, 1),
+    kind="family",
+    title="Cucina per le feste del quartiere",
+    language="it",
+    started_on=date(2002, 1, 1),
     text_original="Cucinavo per matrimoni e feste: impastavo il pane, friggevo i brik e lavavo le pentole.",
 )
 
@@ -42,7 +45,10 @@ def _advance_in_subprocess(case_id: int, failpoint: str | None) -> int:
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "ivc.cli.main", "case", "advance", str(case_id)],
-            env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             proc.wait(timeout=240)

@@ -52,8 +52,18 @@ def test_issued_pdf_carries_the_minimum_elements(session: Session) -> None:
     pdf = get_store().get(doc.sha256)
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     text = " ".join(text.split())
-    for needle in ("Documento di validazione", "Ben Salah", "1986-04-12", "Sfax", "Regione Liguria",
-                   doc.number, doc.verification_code, "EQF", "ADA", "LIG-CUC"):
+    for needle in (
+        "Documento di validazione",
+        "Ben Salah",
+        "1986-04-12",
+        "Sfax",
+        "Regione Liguria",
+        doc.number,
+        doc.verification_code,
+        "EQF",
+        "ADA",
+        "LIG-CUC",
+    ):
         assert needle in text, needle
 
 
@@ -92,10 +102,9 @@ def test_concurrent_issuance_gives_consecutive_numbers() -> None:
 def test_a_rolled_back_issuance_gives_its_number_back() -> None:
     with session_scope() as s:
         first, _ = next_number(s, DocumentType.TRANSPARENCY, 2032)
-    with pytest.raises(RuntimeError):
-        with session_scope() as s:
-            next_number(s, DocumentType.TRANSPARENCY, 2032)
-            raise RuntimeError("rendering failed")
+    with pytest.raises(RuntimeError), session_scope() as s:
+        next_number(s, DocumentType.TRANSPARENCY, 2032)
+        raise RuntimeError("rendering failed")
     with session_scope() as s:
         again, number = next_number(s, DocumentType.TRANSPARENCY, 2032)
     assert again == first + 1

@@ -54,14 +54,34 @@ def test_an_oversized_upload_is_refused_and_leaves_nothing(tmp_path: Path) -> No
 def test_the_same_file_twice_on_a_case_is_one_evidence_item(session: Session) -> None:
     actors = staff(session)
     case = advance_to(session, actors, CaseState.IDENTIFICATION)
-    first = evidence.add_evidence(session, case, b"%PDF-1.4 dichiarazione", title="Dichiarazione del datore",
-                                  evidence_type=EvidenceType.EMPLOYER_STATEMENT, media_type="application/pdf",
-                                  actor=actors["op3"], filename="../../etc/dichiarazione.pdf")
-    again = evidence.add_evidence(session, case, b"%PDF-1.4 dichiarazione", title="Dichiarazione (copia)",
-                                  evidence_type=EvidenceType.EMPLOYER_STATEMENT, media_type="application/pdf",
-                                  actor=actors["op3"])
+    first = evidence.add_evidence(
+        session,
+        case,
+        b"%PDF-1.4 dichiarazione",
+        title="Dichiarazione del datore",
+        evidence_type=EvidenceType.EMPLOYER_STATEMENT,
+        media_type="application/pdf",
+        actor=actors["op3"],
+        filename="../../etc/dichiarazione.pdf",
+    )
+    again = evidence.add_evidence(
+        session,
+        case,
+        b"%PDF-1.4 dichiarazione",
+        title="Dichiarazione (copia)",
+        evidence_type=EvidenceType.EMPLOYER_STATEMENT,
+        media_type="application/pdf",
+        actor=actors["op3"],
+    )
     assert first.id == again.id
     assert first.display_name == "dichiarazione.pdf"
     with pytest.raises(PermissionDenied):
-        evidence.add_evidence(session, case, b"x", title="t", evidence_type=EvidenceType.PHOTO_OR_VIDEO,
-                              media_type="image/png", actor=actors["op1"])
+        evidence.add_evidence(
+            session,
+            case,
+            b"x",
+            title="t",
+            evidence_type=EvidenceType.PHOTO_OR_VIDEO,
+            media_type="image/png",
+            actor=actors["op1"],
+        )

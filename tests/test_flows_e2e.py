@@ -51,10 +51,13 @@ def test_the_demo_population_runs_from_intake_to_certificate_through_the_flows()
                 assert case.activity == "waiting" and case.waiting_for, person.key
         journeys = Counter(p.journey for p in run.people)
         docs = Counter(d.doc_type for d in session.exec(select(IssuedDocument)).all())
-        reached_transparency = sum(n for j, n in journeys.items()
-                                   if j not in ("not_admitted", "withdrawn", "in_identification"))
+        reached_transparency = sum(
+            n for j, n in journeys.items() if j not in ("not_admitted", "withdrawn", "in_identification")
+        )
         assert docs["documento_trasparenza"] == reached_transparency
-        assert docs["documento_validazione"] == sum(n for j, n in journeys.items() if j.startswith(("validated", "certified")))
+        assert docs["documento_validazione"] == sum(
+            n for j, n in journeys.items() if j.startswith(("validated", "certified"))
+        )
         assert docs["certificato"] == journeys["certified_full"] + journeys["certified_partial"]
         nlp_claims = session.exec(select(CompetenceClaim).where(CompetenceClaim.source == "nlp")).all()
         assert nlp_claims, "the identification flow suggested nothing"

@@ -67,7 +67,9 @@ def test_a_malformed_qualification_is_rejected_naming_the_file_and_nothing_is_im
     shutil.copytree(REPERTORY, copy)
     fw = (copy / "framework.yaml").read_text(encoding="utf-8")
     (copy / "framework.yaml").write_text(fw.replace('version: "2024.1"', 'version: "9.9"'), encoding="utf-8")
-    (copy / "qualifications" / "LIG-ZZZ.yaml").write_text("code: LIG-ZZZ\ntitle: {en: only english}\n", encoding="utf-8")
+    (copy / "qualifications" / "LIG-ZZZ.yaml").write_text(
+        "code: LIG-ZZZ\ntitle: {en: only english}\n", encoding="utf-8"
+    )
     with pytest.raises(ValidationFailed) as err:
         import_repertory(session, copy)
     assert "LIG-ZZZ.yaml" in str(err.value)
@@ -93,5 +95,7 @@ def test_a_case_keeps_the_version_it_cites_when_a_new_one_is_imported(session: S
     targets = cases.target_qualifications(session, case.id or 0)
     assert [q.framework_id for q in targets] == [v1]
     assert targets[0].eqf_level == 3
-    new_cuc = session.exec(select(Qualification).where(Qualification.framework_id == v2.id, Qualification.code == "LIG-CUC")).one()
+    new_cuc = session.exec(
+        select(Qualification).where(Qualification.framework_id == v2.id, Qualification.code == "LIG-CUC")
+    ).one()
     assert new_cuc.eqf_level == 4

@@ -16,9 +16,19 @@ ALL_DOCS = frozenset(DocumentType)
 # Facts under which every guard of every transition holds (except the mutually exclusive ones,
 # which the per-action facts below set).
 HAPPY = CaseFacts(
-    state=CaseState.ACCESS, service_agreement_signed=True, service_consent=True, admissibility="ammesso",
-    experiences=2, targets=1, confirmed_claims=3, validation_in_scope=3, validated=3, certification_in_scope=3,
-    certified=3, exam_scheduled=True, documents=ALL_DOCS,
+    state=CaseState.ACCESS,
+    service_agreement_signed=True,
+    service_consent=True,
+    admissibility="ammesso",
+    experiences=2,
+    targets=1,
+    confirmed_claims=3,
+    validation_in_scope=3,
+    validated=3,
+    certification_in_scope=3,
+    certified=3,
+    exam_scheduled=True,
+    documents=ALL_DOCS,
 )
 SPECIAL = {
     Action.REFUSE_ACCESS: {"admissibility": "non_ammesso"},
@@ -69,15 +79,24 @@ def test_each_failing_guard_is_named(rule: states.Transition) -> None:
 
 def _break(guard: states.Guard, facts: CaseFacts) -> CaseFacts:
     candidates = {
-        "not_suspended": {"suspended": True}, "no_withdrawal_pending": {"withdrawal_requested": True},
-        "service_agreement_signed": {"service_agreement_signed": False}, "service_consent": {"service_consent": False},
-        "admissibility_admitted": {"admissibility": None}, "admissibility_refused": {"admissibility": "ammesso"},
-        "target_qualification": {"targets": 0}, "target_not_regulated": {"regulated_target": True},
-        "experience_recorded": {"experiences": 0}, "confirmed_competence": {"confirmed_claims": 0},
-        "validation_decided": {"validation_undecided": 1}, "some_validated": {"validated": 0},
-        "none_validated": {"validated": 1}, "separation_of_duties": {"assessors_independent": False},
-        "exam_scheduled": {"exam_scheduled": False}, "commission_independent": {"commission_independent": False},
-        "certification_decided": {"certification_undecided": 1}, "withdrawal_confirmed": {"withdrawal_confirmed": False},
+        "not_suspended": {"suspended": True},
+        "no_withdrawal_pending": {"withdrawal_requested": True},
+        "service_agreement_signed": {"service_agreement_signed": False},
+        "service_consent": {"service_consent": False},
+        "admissibility_admitted": {"admissibility": None},
+        "admissibility_refused": {"admissibility": "ammesso"},
+        "target_qualification": {"targets": 0},
+        "target_not_regulated": {"regulated_target": True},
+        "experience_recorded": {"experiences": 0},
+        "confirmed_competence": {"confirmed_claims": 0},
+        "validation_decided": {"validation_undecided": 1},
+        "some_validated": {"validated": 0},
+        "none_validated": {"validated": 1},
+        "separation_of_duties": {"assessors_independent": False},
+        "exam_scheduled": {"exam_scheduled": False},
+        "commission_independent": {"commission_independent": False},
+        "certification_decided": {"certification_undecided": 1},
+        "withdrawal_confirmed": {"withdrawal_confirmed": False},
     }
     if guard.code.startswith("document_"):
         return replace(facts, documents=frozenset())
@@ -107,7 +126,9 @@ def test_partial_outcomes_are_real_outcomes() -> None:
     assert rule.outcome and rule.outcome(partial_validation) is Outcome.VALIDATED_PARTIAL
     certify = states.transition_for(Action.CERTIFY)
     assert certify.outcome is not None
-    assert certify.outcome(replace(HAPPY, state=CaseState.EXAM, certified=2, not_certified=1)) is Outcome.CERTIFIED_PARTIAL
+    assert (
+        certify.outcome(replace(HAPPY, state=CaseState.EXAM, certified=2, not_certified=1)) is Outcome.CERTIFIED_PARTIAL
+    )
     assert certify.outcome(replace(HAPPY, state=CaseState.EXAM, not_validated=1)) is Outcome.CERTIFIED_PARTIAL
     assert certify.outcome(HAPPY) is Outcome.CERTIFIED_FULL
     assert certify.outcome(replace(HAPPY, certified=0)) is Outcome.NOT_CERTIFIED

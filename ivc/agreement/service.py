@@ -19,13 +19,24 @@ def prepare(session: Session, case: Case, language: str, actor: Actor) -> Servic
     if agreement is not None:
         return agreement
     agreement = ServiceAgreement(
-        case_id=case.id or 0, text_version=AGREEMENT_TEXT_VERSION, language=language,
-        created_by=actor.username, territory=case.territory,
+        case_id=case.id or 0,
+        text_version=AGREEMENT_TEXT_VERSION,
+        language=language,
+        created_by=actor.username,
+        territory=case.territory,
     )
     session.add(agreement)
     session.flush()
-    audit.record(session, actor, "agreement.prepared", entity="agreement", entity_id=agreement.id,
-                 case_id=case.id, territory=case.territory, after={"text_version": AGREEMENT_TEXT_VERSION})
+    audit.record(
+        session,
+        actor,
+        "agreement.prepared",
+        entity="agreement",
+        entity_id=agreement.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"text_version": AGREEMENT_TEXT_VERSION},
+    )
     return agreement
 
 
@@ -60,7 +71,15 @@ def sign(
     agreement.scan_evidence_id = scan_evidence_id
     agreement.recorded_by = actor.username
     session.add(agreement)
-    audit.record(session, actor, "agreement.signed", entity="agreement", entity_id=agreement.id,
-                 case_id=case.id, territory=case.territory, after={"how": how})
+    audit.record(
+        session,
+        actor,
+        "agreement.signed",
+        entity="agreement",
+        entity_id=agreement.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"how": how},
+    )
     session.flush()
     return agreement

@@ -44,11 +44,12 @@ def record_assessment(
     if actor.role is not Role.ASSESSOR:
         raise PermissionDenied(f"role {actor.role.value} may not record assessments")
     if case.state != _PHASE_STATE[phase]:
-        raise DomainError(f"a {phase.value} assessment is recorded in state '{_PHASE_STATE[phase]}', not '{case.state}'")
+        raise DomainError(
+            f"a {phase.value} assessment is recorded in state '{_PHASE_STATE[phase]}', not '{case.state}'"
+        )
     if not independent([actor.username], cases.accompanied_by(session, case)):
         raise DomainError(
-            f"{actor.username} accompanied this person's identification and may not assess them "
-            "(separation of duties)",
+            f"{actor.username} accompanied this person's identification and may not assess them (separation of duties)",
             code="separation_of_duties",
         )
     if not results:
@@ -64,15 +65,29 @@ def record_assessment(
     if existing is not None:
         return existing
     assessment = Assessment(
-        case_id=case.id or 0, phase=phase.value, method=method.value, assessor=actor.username, held_on=held_on,
-        notes=notes, idempotency_key=key, created_by=actor.username, territory=case.territory,
+        case_id=case.id or 0,
+        phase=phase.value,
+        method=method.value,
+        assessor=actor.username,
+        held_on=held_on,
+        notes=notes,
+        idempotency_key=key,
+        created_by=actor.username,
+        territory=case.territory,
     )
     session.add(assessment)
     session.flush()
     for competence_id, outcome in results.items():
-        session.add(AssessmentResult(assessment_id=assessment.id or 0, competence_id=competence_id, outcome=outcome.value))
+        session.add(
+            AssessmentResult(assessment_id=assessment.id or 0, competence_id=competence_id, outcome=outcome.value)
+        )
     audit.record(
-        session, actor, "assessment.recorded", entity="assessment", entity_id=assessment.id, case_id=case.id,
+        session,
+        actor,
+        "assessment.recorded",
+        entity="assessment",
+        entity_id=assessment.id,
+        case_id=case.id,
         territory=case.territory,
         after={"phase": phase.value, "method": method.value, "results": {str(k): v.value for k, v in results.items()}},
     )
@@ -111,8 +126,13 @@ def schedule_exam(
     exam = session.exec(select(ExamSession).where(ExamSession.case_id == case.id)).first()
     if exam is None:
         exam = ExamSession(
-            case_id=case.id or 0, scheduled_for=scheduled_for, place=place, president=president,
-            method_expert=method_expert, sector_expert=sector_expert, created_by=actor.username,
+            case_id=case.id or 0,
+            scheduled_for=scheduled_for,
+            place=place,
+            president=president,
+            method_expert=method_expert,
+            sector_expert=sector_expert,
+            created_by=actor.username,
             territory=case.territory,
         )
         session.add(exam)

@@ -118,9 +118,7 @@ def active_decisions(session: Session, case_id: int, kind: DecisionKind) -> list
 
 def issued_documents(session: Session, case_id: int) -> list[IssuedDocument]:
     return list(
-        session.exec(
-            select(IssuedDocument).where(IssuedDocument.case_id == case_id).order_by(col(IssuedDocument.id))
-        )
+        session.exec(select(IssuedDocument).where(IssuedDocument.case_id == case_id).order_by(col(IssuedDocument.id)))
     )
 
 
@@ -136,25 +134,17 @@ def facts(session: Session, case: Case) -> CaseFacts:
     in_scope = {c.competence_id for c in claims if c.status in CONFIRMED_OR_LATER and c.competence_id in target_ids}
     validation = {d.competence_id: d.outcome for d in active_decisions(session, case_id, DecisionKind.VALIDATION)}
     validated = {cid for cid, outcome in validation.items() if outcome == "validata"}
-    certification = {
-        d.competence_id: d.outcome for d in active_decisions(session, case_id, DecisionKind.CERTIFICATION)
-    }
+    certification = {d.competence_id: d.outcome for d in active_decisions(session, case_id, DecisionKind.CERTIFICATION)}
     assessments = session.exec(select(Assessment).where(Assessment.case_id == case_id)).all()
     companions = accompanied_by(session, case)
     validation_people = {a.assessor for a in assessments if a.phase == AssessmentPhase.VALIDATION.value}
-    validation_people |= {
-        d.decided_by for d in active_decisions(session, case_id, DecisionKind.VALIDATION)
-    }
+    validation_people |= {d.decided_by for d in active_decisions(session, case_id, DecisionKind.VALIDATION)}
     exam = session.exec(select(ExamSession).where(ExamSession.case_id == case_id)).first()
     commission = {a.assessor for a in assessments if a.phase == AssessmentPhase.CERTIFICATION.value}
     if exam is not None:
         commission |= {exam.method_expert, exam.sector_expert}
-    documents = frozenset(
-        DocumentType(d.doc_type) for d in issued_documents(session, case_id) if d.revoked_at is None
-    )
-    experiences = session.exec(
-        select(func.count()).select_from(Experience).where(Experience.case_id == case_id)
-    ).one()
+    documents = frozenset(DocumentType(d.doc_type) for d in issued_documents(session, case_id) if d.revoked_at is None)
+    experiences = session.exec(select(func.count()).select_from(Experience).where(Experience.case_id == case_id)).one()
     return CaseFacts(
         state=CaseState(case.state),
         suspended=case.suspended_until is not None and case.suspended_until >= today,
@@ -247,13 +237,21 @@ def open_case(
     )
     session.add(case)
     session.flush()
-    session.add(CaseStateEntry(case_id=case.id or 0, state=case.state, entered_at=case.state_entered_at, actor=actor.username))
+    session.add(
+        CaseStateEntry(case_id=case.id or 0, state=case.state, entered_at=case.state_entered_at, actor=actor.username)
+    )
     for code in target_codes:
         qualification = find_qualification(session, code, framework.id)
         session.add(CaseTarget(case_id=case.id or 0, qualification_id=qualification.id or 0, added_by=actor.username))
     audit.record(
-        session, actor, "case.opened", entity="case", entity_id=case.id, case_id=case.id,
-        territory=case.territory, after={"state": case.state, "targets": list(target_codes)},
+        session,
+        actor,
+        "case.opened",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"state": case.state, "targets": list(target_codes)},
     )
     session.flush()
     return case
@@ -269,7 +267,9 @@ def _refuse(refusal: states.Refusal) -> TransitionError:
     )
 
 
-def check_transition(session: Session, case: Case, action: Action, actor: Actor, *, skip_document: bool = False) -> CaseFacts:
+def check_transition(
+    session: Session, case: Case, action: Action, actor: Actor, *, skip_document: bool = False
+) -> CaseFacts:
     if not actor.can_work_in(case.territory):
         raise PermissionDenied(f"{actor.username} cannot act on cases of district {case.territory}")
     case_facts = facts(session, case)
@@ -317,10 +317,20 @@ def transition(
         case.closed_at = now
         case.activity = Activity.INACTIVE.value
     session.add(case)
-    session.add(CaseStateEntry(case_id=case.id or 0, state=case.state, entered_at=now, action=action.value, actor=actor.username))
+    session.add(
+        CaseStateEntry(
+            case_id=case.id or 0, state=case.state, entered_at=now, action=action.value, actor=actor.username
+        )
+    )
     audit.record(
-        session, on_behalf_of or actor, f"case.{action.value}", entity="case", entity_id=case.id,
-        case_id=case.id, territory=case.territory, before=before,
+        session,
+        on_behalf_of or actor,
+        f"case.{action.value}",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        territory=case.territory,
+        before=before,
         after={"state": case.state, "outcome": case.outcome, "version": case.version, "comment": comment},
         on_behalf_of=actor.username if on_behalf_of else None,
     )
@@ -349,8 +359,14 @@ def request_action(
     case.waiting_role = None
     session.add(case)
     audit.record(
-        session, actor, "case.requested", entity="case", entity_id=case.id, case_id=case.id,
-        territory=case.territory, after={"action": action.value},
+        session,
+        actor,
+        "case.requested",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"action": action.value},
     )
     session.flush()
     return case
@@ -368,7 +384,9 @@ def mark_waiting(session: Session, case: Case, step: str, role: Role) -> None:
     session.flush()
 
 
-def request_withdrawal(session: Session, case: Case, reason: str, actor: Actor, *, expected_version: int | None = None) -> Case:
+def request_withdrawal(
+    session: Session, case: Case, reason: str, actor: Actor, *, expected_version: int | None = None
+) -> Case:
     if case.state == CaseState.CLOSED.value:
         raise TransitionError("the case is already closed", state=case.state)
     if not actor.can_work_in(case.territory):
@@ -377,8 +395,16 @@ def request_withdrawal(session: Session, case: Case, reason: str, actor: Actor, 
     case.withdrawal_requested_at = utcnow()
     case.withdrawal_reason = reason.strip()[:500] or None
     session.add(case)
-    audit.record(session, actor, "case.withdrawal_requested", entity="case", entity_id=case.id,
-                 case_id=case.id, territory=case.territory, after={"reason": case.withdrawal_reason})
+    audit.record(
+        session,
+        actor,
+        "case.withdrawal_requested",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"reason": case.withdrawal_reason},
+    )
     session.flush()
     return case
 
@@ -395,15 +421,25 @@ def confirm_withdrawal(session: Session, case: Case, actor: Actor, *, expected_v
     return transition(session, case, Action.CLOSE_WITHDRAWN, actor)
 
 
-def suspend(session: Session, case: Case, reason: str, until: date, actor: Actor, *, expected_version: int | None = None) -> Case:
+def suspend(
+    session: Session, case: Case, reason: str, until: date, actor: Actor, *, expected_version: int | None = None
+) -> Case:
     if not actor.can_work_in(case.territory):
         raise PermissionDenied(f"{actor.username} cannot act on cases of district {case.territory}")
     lock_for_edit(session, case, expected_version)
     case.suspension_reason = reason.strip()[:500]
     case.suspended_until = until
     session.add(case)
-    audit.record(session, actor, "case.suspended", entity="case", entity_id=case.id, case_id=case.id,
-                 territory=case.territory, after={"reason": case.suspension_reason, "until": until})
+    audit.record(
+        session,
+        actor,
+        "case.suspended",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"reason": case.suspension_reason, "until": until},
+    )
     session.flush()
     return case
 
@@ -414,8 +450,16 @@ def lift_suspension(session: Session, case: Case, actor: Actor, *, expected_vers
     case.suspension_reason = None
     case.suspended_until = None
     session.add(case)
-    audit.record(session, actor, "case.suspension_lifted", entity="case", entity_id=case.id,
-                 case_id=case.id, territory=case.territory, before=before)
+    audit.record(
+        session,
+        actor,
+        "case.suspension_lifted",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        territory=case.territory,
+        before=before,
+    )
     session.flush()
     return case
 

@@ -112,23 +112,25 @@ def _g(code: str, message: str, holds: Callable[[CaseFacts], bool]) -> Guard:
 
 
 NOT_SUSPENDED = _g("not_suspended", "the case is suspended", lambda f: not f.suspended)
-NO_WITHDRAWAL = _g(
-    "no_withdrawal_pending", "the person asked to withdraw", lambda f: not f.withdrawal_requested
-)
+NO_WITHDRAWAL = _g("no_withdrawal_pending", "the person asked to withdraw", lambda f: not f.withdrawal_requested)
 AGREEMENT = _g(
-    "service_agreement_signed", "the service agreement (patto di servizio) is not signed",
+    "service_agreement_signed",
+    "the service agreement (patto di servizio) is not signed",
     lambda f: f.service_agreement_signed,
 )
 CONSENT = _g(
-    "service_consent", "the person has not received and acknowledged the privacy notice",
+    "service_consent",
+    "the person has not received and acknowledged the privacy notice",
     lambda f: f.service_consent,
 )
 ADMITTED = _g(
-    "admissibility_admitted", "no admissibility decision 'ammesso' is recorded",
+    "admissibility_admitted",
+    "no admissibility decision 'ammesso' is recorded",
     lambda f: f.admissibility == "ammesso",
 )
 REFUSED = _g(
-    "admissibility_refused", "no admissibility decision 'non_ammesso' is recorded",
+    "admissibility_refused",
+    "no admissibility decision 'non_ammesso' is recorded",
     lambda f: f.admissibility == "non_ammesso",
 )
 HAS_TARGET = _g("target_qualification", "no target qualification is set", lambda f: f.targets > 0)
@@ -139,16 +141,19 @@ NOT_REGULATED = _g(
 )
 HAS_EXPERIENCE = _g("experience_recorded", "no experience is recorded", lambda f: f.experiences > 0)
 HAS_CONFIRMED = _g(
-    "confirmed_competence", "no competence of the repertory is confirmed",
+    "confirmed_competence",
+    "no competence of the repertory is confirmed",
     lambda f: f.confirmed_claims > 0,
 )
 VALIDATION_DECIDED = _g(
-    "validation_decided", "some competences in scope have no validation decision",
+    "validation_decided",
+    "some competences in scope have no validation decision",
     lambda f: f.validation_in_scope > 0 and f.validation_undecided == 0,
 )
 SOME_VALIDATED = _g("some_validated", "no competence is validated", lambda f: f.validated > 0)
 NONE_VALIDATED = _g(
-    "none_validated", "some competences are validated: issue the validation document instead",
+    "none_validated",
+    "some competences are validated: issue the validation document instead",
     lambda f: f.validated == 0,
 )
 ASSESSORS_INDEPENDENT = _g(
@@ -163,12 +168,11 @@ COMMISSION_INDEPENDENT = _g(
     lambda f: f.commission_independent,
 )
 CERTIFICATION_DECIDED = _g(
-    "certification_decided", "some competences have no certification decision",
+    "certification_decided",
+    "some competences have no certification decision",
     lambda f: f.certification_in_scope > 0 and f.certification_undecided == 0,
 )
-WITHDRAWAL_CONFIRMED = _g(
-    "withdrawal_confirmed", "the withdrawal is not confirmed", lambda f: f.withdrawal_confirmed
-)
+WITHDRAWAL_CONFIRMED = _g("withdrawal_confirmed", "the withdrawal is not confirmed", lambda f: f.withdrawal_confirmed)
 
 
 def _has_document(kind: DocumentType) -> Guard:
@@ -212,58 +216,102 @@ _PROGRESS = (NOT_SUSPENDED, NO_WITHDRAWAL)
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
-        Action.ADMIT, frozenset({CaseState.ACCESS}), CaseState.IDENTIFICATION, _OP,
+        Action.ADMIT,
+        frozenset({CaseState.ACCESS}),
+        CaseState.IDENTIFICATION,
+        _OP,
         (*_PROGRESS, CONSENT, AGREEMENT, ADMITTED, HAS_TARGET, NOT_REGULATED),
     ),
     Transition(
-        Action.REFUSE_ACCESS, frozenset({CaseState.ACCESS}), CaseState.CLOSED, _OP,
-        (REFUSED,), outcome=lambda f: Outcome.NOT_ADMITTED,
+        Action.REFUSE_ACCESS,
+        frozenset({CaseState.ACCESS}),
+        CaseState.CLOSED,
+        _OP,
+        (REFUSED,),
+        outcome=lambda f: Outcome.NOT_ADMITTED,
     ),
     Transition(
-        Action.ISSUE_TRANSPARENCY, frozenset({CaseState.IDENTIFICATION}), CaseState.TRANSPARENCY_ISSUED,
-        _OP, (*_PROGRESS, CONSENT, HAS_EXPERIENCE, HAS_CONFIRMED),
-        issues=DocumentType.TRANSPARENCY, waits_for_flow=True,
+        Action.ISSUE_TRANSPARENCY,
+        frozenset({CaseState.IDENTIFICATION}),
+        CaseState.TRANSPARENCY_ISSUED,
+        _OP,
+        (*_PROGRESS, CONSENT, HAS_EXPERIENCE, HAS_CONFIRMED),
+        issues=DocumentType.TRANSPARENCY,
+        waits_for_flow=True,
     ),
     Transition(
-        Action.CLOSE_AFTER_TRANSPARENCY, frozenset({CaseState.TRANSPARENCY_ISSUED}), CaseState.CLOSED,
-        _OP, (), outcome=lambda f: Outcome.TRANSPARENCY_ONLY,
+        Action.CLOSE_AFTER_TRANSPARENCY,
+        frozenset({CaseState.TRANSPARENCY_ISSUED}),
+        CaseState.CLOSED,
+        _OP,
+        (),
+        outcome=lambda f: Outcome.TRANSPARENCY_ONLY,
     ),
     Transition(
-        Action.REQUEST_VALIDATION, frozenset({CaseState.TRANSPARENCY_ISSUED}), CaseState.VALIDATION,
-        _OP, (*_PROGRESS, HAS_TARGET, NOT_REGULATED, HAS_CONFIRMED),
+        Action.REQUEST_VALIDATION,
+        frozenset({CaseState.TRANSPARENCY_ISSUED}),
+        CaseState.VALIDATION,
+        _OP,
+        (*_PROGRESS, HAS_TARGET, NOT_REGULATED, HAS_CONFIRMED),
     ),
     Transition(
-        Action.ISSUE_VALIDATION, frozenset({CaseState.VALIDATION}), CaseState.VALIDATION_ISSUED, _ALFA,
+        Action.ISSUE_VALIDATION,
+        frozenset({CaseState.VALIDATION}),
+        CaseState.VALIDATION_ISSUED,
+        _ALFA,
         (*_PROGRESS, VALIDATION_DECIDED, SOME_VALIDATED, ASSESSORS_INDEPENDENT),
-        issues=DocumentType.VALIDATION, waits_for_flow=True,
+        issues=DocumentType.VALIDATION,
+        waits_for_flow=True,
     ),
     Transition(
-        Action.CLOSE_NOT_VALIDATED, frozenset({CaseState.VALIDATION}), CaseState.CLOSED, _ALFA,
-        (VALIDATION_DECIDED, NONE_VALIDATED, ASSESSORS_INDEPENDENT), outcome=lambda f: Outcome.NOT_VALIDATED,
+        Action.CLOSE_NOT_VALIDATED,
+        frozenset({CaseState.VALIDATION}),
+        CaseState.CLOSED,
+        _ALFA,
+        (VALIDATION_DECIDED, NONE_VALIDATED, ASSESSORS_INDEPENDENT),
+        outcome=lambda f: Outcome.NOT_VALIDATED,
     ),
     # Where validation flows straight into certification the validation document is optional
     # (D.I. 30/6/2015 art. 6 c.2): certification may be requested from either state.
     Transition(
-        Action.REQUEST_CERTIFICATION, frozenset({CaseState.VALIDATION, CaseState.VALIDATION_ISSUED}),
-        CaseState.CERTIFICATION_QUEUE, _OP_ALFA,
+        Action.REQUEST_CERTIFICATION,
+        frozenset({CaseState.VALIDATION, CaseState.VALIDATION_ISSUED}),
+        CaseState.CERTIFICATION_QUEUE,
+        _OP_ALFA,
         (*_PROGRESS, VALIDATION_DECIDED, SOME_VALIDATED, ASSESSORS_INDEPENDENT),
     ),
     Transition(
-        Action.CLOSE_AFTER_VALIDATION, frozenset({CaseState.VALIDATION_ISSUED}), CaseState.CLOSED,
-        _OP_ALFA, (), outcome=_validation_outcome,
+        Action.CLOSE_AFTER_VALIDATION,
+        frozenset({CaseState.VALIDATION_ISSUED}),
+        CaseState.CLOSED,
+        _OP_ALFA,
+        (),
+        outcome=_validation_outcome,
     ),
     Transition(
-        Action.SCHEDULE_EXAM, frozenset({CaseState.CERTIFICATION_QUEUE}), CaseState.EXAM, _ALFA,
+        Action.SCHEDULE_EXAM,
+        frozenset({CaseState.CERTIFICATION_QUEUE}),
+        CaseState.EXAM,
+        _ALFA,
         (*_PROGRESS, SOME_VALIDATED, EXAM_SCHEDULED, COMMISSION_INDEPENDENT),
     ),
     Transition(
-        Action.CERTIFY, frozenset({CaseState.EXAM}), CaseState.CLOSED, _ALFA,
+        Action.CERTIFY,
+        frozenset({CaseState.EXAM}),
+        CaseState.CLOSED,
+        _ALFA,
         (*_PROGRESS, CERTIFICATION_DECIDED, COMMISSION_INDEPENDENT),
-        outcome=_certification_outcome, issues=DocumentType.CERTIFICATE, waits_for_flow=True,
+        outcome=_certification_outcome,
+        issues=DocumentType.CERTIFICATE,
+        waits_for_flow=True,
     ),
     Transition(
-        Action.CLOSE_WITHDRAWN, OPEN, CaseState.CLOSED, _OP_ALFA,
-        (WITHDRAWAL_CONFIRMED,), outcome=lambda f: Outcome.WITHDRAWN,
+        Action.CLOSE_WITHDRAWN,
+        OPEN,
+        CaseState.CLOSED,
+        _OP_ALFA,
+        (WITHDRAWAL_CONFIRMED,),
+        outcome=lambda f: Outcome.WITHDRAWN,
     ),
 )
 

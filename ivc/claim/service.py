@@ -20,7 +20,9 @@ _REVIEWABLE = (ClaimStatus.SUGGESTED.value, ClaimStatus.CONFIRMED.value, ClaimSt
 
 def claims_for_case(session: Session, case_id: int) -> list[CompetenceClaim]:
     return list(
-        session.exec(select(CompetenceClaim).where(CompetenceClaim.case_id == case_id).order_by(col(CompetenceClaim.id)))
+        session.exec(
+            select(CompetenceClaim).where(CompetenceClaim.case_id == case_id).order_by(col(CompetenceClaim.id))
+        )
     )
 
 
@@ -37,7 +39,9 @@ def suggest(
     """Store an NLP suggestion; an existing claim for the competence keeps its status and only
     gains the new supporting spans. Returns (claim, created)."""
     claim = session.exec(
-        select(CompetenceClaim).where(CompetenceClaim.case_id == case.id, CompetenceClaim.competence_id == competence.id)
+        select(CompetenceClaim).where(
+            CompetenceClaim.case_id == case.id, CompetenceClaim.competence_id == competence.id
+        )
     ).first()
     if claim is not None:
         merged = {(r.get("experience_id"), r.get("start"), r.get("end")): r for r in claim.rationale}
@@ -63,8 +67,14 @@ def suggest(
     session.add(claim)
     session.flush()
     audit.record(
-        session, actor, "claim.suggested", entity="claim", entity_id=claim.id, case_id=case.id,
-        territory=case.territory, after={"competence": competence.code, "score": claim.score},
+        session,
+        actor,
+        "claim.suggested",
+        entity="claim",
+        entity_id=claim.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"competence": competence.code, "score": claim.score},
     )
     return claim, True
 
@@ -84,22 +94,27 @@ def add_by_operator(
     if competence.framework_id != case.framework_id:
         raise DomainError("the competence belongs to another framework version than the case cites")
     claim = session.exec(
-        select(CompetenceClaim).where(CompetenceClaim.case_id == case.id, CompetenceClaim.competence_id == competence.id)
+        select(CompetenceClaim).where(
+            CompetenceClaim.case_id == case.id, CompetenceClaim.competence_id == competence.id
+        )
     ).first()
     if claim is None:
         claim = CompetenceClaim(
-            case_id=case.id or 0, competence_id=competence.id or 0, framework_id=competence.framework_id,
-            status=ClaimStatus.SUGGESTED.value, source=ClaimSource.OPERATOR.value,
-            experience_ids=sorted(set(experience_ids or [])), created_by=actor.username, territory=case.territory,
+            case_id=case.id or 0,
+            competence_id=competence.id or 0,
+            framework_id=competence.framework_id,
+            status=ClaimStatus.SUGGESTED.value,
+            source=ClaimSource.OPERATOR.value,
+            experience_ids=sorted(set(experience_ids or [])),
+            created_by=actor.username,
+            territory=case.territory,
         )
         session.add(claim)
         session.flush()
     return review(session, claim, case, ClaimStatus.CONFIRMED, actor)
 
 
-def review(
-    session: Session, claim: CompetenceClaim, case: Case, status: ClaimStatus, actor: Actor
-) -> CompetenceClaim:
+def review(session: Session, claim: CompetenceClaim, case: Case, status: ClaimStatus, actor: Actor) -> CompetenceClaim:
     """Confirm, reject, or undo (back to suggested) a claim during identification."""
     _require_operator(case, actor)
     if status.value not in _REVIEWABLE or claim.status not in _REVIEWABLE:
@@ -112,8 +127,15 @@ def review(
     claim.reviewed_at = utcnow() if status is not ClaimStatus.SUGGESTED else None
     session.add(claim)
     audit.record(
-        session, actor, f"claim.{status.value}", entity="claim", entity_id=claim.id, case_id=case.id,
-        territory=case.territory, before={"status": before}, after={"status": status.value},
+        session,
+        actor,
+        f"claim.{status.value}",
+        entity="claim",
+        entity_id=claim.id,
+        case_id=case.id,
+        territory=case.territory,
+        before={"status": before},
+        after={"status": status.value},
     )
     session.flush()
     return claim

@@ -52,7 +52,9 @@ def demo(reset: bool = typer.Option(False, help="Delete the data directory first
     from ivc.demo.script import demo_present, run_demo, summarise
 
     started = time.perf_counter()
-    console.print(f"[bold]ivc demo[/] — data in {settings.data_dir} — database {settings.resolved_database_url.split('@')[-1]}")
+    console.print(
+        f"[bold]ivc demo[/] — data in {settings.data_dir} — database {settings.resolved_database_url.split('@')[-1]}"
+    )
     bootstrap()
     with session_scope() as session:
         present = demo_present(session)
@@ -62,8 +64,13 @@ def demo(reset: bool = typer.Option(False, help="Delete the data directory first
         from ivc.flows.advance import advance_cases
 
         console.print("Starting Prefect (no server to start: first call takes a few seconds)…")
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=console) as progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
             bar = progress.add_task("fasi", total=8)
 
             def on_round(name: str, n: int) -> None:
@@ -134,26 +141,31 @@ def case_list(
 @case_app.command("show")
 def case_show(case_id: int, as_user: str = typer.Option("admin", "--as")) -> None:
     """Show one case: person, targets, timeline with time in each state, claims, documents."""
+    from ivc.audit.service import events_for_case
     from ivc.auth.service import get_actor
     from ivc.case import service as cases
     from ivc.claim.service import claims_for_case
     from ivc.database.core import session_scope
     from ivc.framework.models import Competence, text_in
     from ivc.person.service import get_person
-    from ivc.audit.service import events_for_case
 
     try:
         with session_scope() as session:
             actor = get_actor(session, as_user)
             case = cases.get_case(session, case_id, actor)
             person = get_person(session, case.person_id)
-            console.print(f"[bold]Caso {case.id}[/] — {person.display_name} — distretto {case.territory} — "
-                          f"stato [bold]{case.state}[/] {('(' + case.outcome + ')') if case.outcome else ''} — v{case.version}")
+            console.print(
+                f"[bold]Caso {case.id}[/] — {person.display_name} — distretto {case.territory} — "
+                f"stato [bold]{case.state}[/] {('(' + case.outcome + ')') if case.outcome else ''} — v{case.version}"
+            )
             if case.waiting_for:
                 console.print(f"in attesa di: {case.waiting_for} ({case.waiting_role})")
             if case.attention:
                 console.print(f"[yellow]attenzione:[/] {case.attention}")
-            console.print("obiettivo: " + ", ".join(f"{q.code} {text_in(q.title, 'it')}" for q in cases.target_qualifications(session, case_id)))
+            console.print(
+                "obiettivo: "
+                + ", ".join(f"{q.code} {text_in(q.title, 'it')}" for q in cases.target_qualifications(session, case_id))
+            )
             timeline = Table(title="Percorso")
             timeline.add_column("stato")
             timeline.add_column("giorni", justify="right")
@@ -165,12 +177,19 @@ def case_show(case_id: int, as_user: str = typer.Option("admin", "--as")) -> Non
                 claim_table.add_column(col_name)
             for claim in claims_for_case(session, case_id):
                 comp = session.get(Competence, claim.competence_id)
-                claim_table.add_row(comp.code if comp else "?", text_in(comp.title, "it") if comp else "",
-                                    claim.status, claim.source, f"{claim.score:.2f}" if claim.score else "")
+                claim_table.add_row(
+                    comp.code if comp else "?",
+                    text_in(comp.title, "it") if comp else "",
+                    claim.status,
+                    claim.source,
+                    f"{claim.score:.2f}" if claim.score else "",
+                )
             console.print(claim_table)
             for doc in cases.issued_documents(session, case_id):
-                console.print(f"documento {doc.doc_type} n. {doc.number} del {doc.issued_at:%Y-%m-%d} "
-                              f"codice {doc.verification_code} sha256 {doc.sha256[:16]}…")
+                console.print(
+                    f"documento {doc.doc_type} n. {doc.number} del {doc.issued_at:%Y-%m-%d} "
+                    f"codice {doc.verification_code} sha256 {doc.sha256[:16]}…"
+                )
             console.print(f"eventi di audit: {len(events_for_case(session, case_id))}")
     except IVCError as exc:
         _fail(exc)
@@ -200,8 +219,19 @@ def ui(port: int = typer.Option(8501, help="Port of the web interface.")) -> Non
 
     bootstrap()
     app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
 
 

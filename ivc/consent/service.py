@@ -43,8 +43,13 @@ def give_consent(
     session.add(record)
     session.flush()
     audit.record(
-        session, actor, "consent.given", entity="consent", entity_id=record.id,
-        territory=person.territory, after={"purpose": purpose.value, "language": language},
+        session,
+        actor,
+        "consent.given",
+        entity="consent",
+        entity_id=record.id,
+        territory=person.territory,
+        after={"purpose": purpose.value, "language": language},
     )
     return record
 
@@ -76,8 +81,13 @@ def withdraw_consent(
     record.withdrawal_reason = reason
     session.add(record)
     audit.record(
-        session, actor, "consent.withdrawn", entity="consent", entity_id=record.id,
-        territory=person.territory, before={"withdrawn_at": None},
+        session,
+        actor,
+        "consent.withdrawn",
+        entity="consent",
+        entity_id=record.id,
+        territory=person.territory,
+        before={"withdrawn_at": None},
         after={"purpose": purpose.value, "reason": reason},
     )
     session.flush()

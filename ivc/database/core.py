@@ -43,9 +43,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
-        )
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)

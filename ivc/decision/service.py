@@ -41,7 +41,9 @@ _REVERT = {DecisionKind.VALIDATION: ClaimStatus.CONFIRMED, DecisionKind.CERTIFIC
 
 def _claim(session: Session, case: Case, competence_id: int | None) -> CompetenceClaim:
     claim = session.exec(
-        select(CompetenceClaim).where(CompetenceClaim.case_id == case.id, CompetenceClaim.competence_id == competence_id)
+        select(CompetenceClaim).where(
+            CompetenceClaim.case_id == case.id, CompetenceClaim.competence_id == competence_id
+        )
     ).first()
     if claim is None:
         raise DomainError(f"competence {competence_id} is not claimed in case {case.id}")
@@ -51,7 +53,9 @@ def _claim(session: Session, case: Case, competence_id: int | None) -> Competenc
 def current(session: Session, case_id: int, kind: DecisionKind, competence_id: int | None = None) -> Decision | None:
     return session.exec(
         select(Decision).where(
-            Decision.case_id == case_id, Decision.kind == kind.value, Decision.competence_id == competence_id,
+            Decision.case_id == case_id,
+            Decision.kind == kind.value,
+            Decision.competence_id == competence_id,
             col(Decision.revoked_at).is_(None),
         )
     ).first()
@@ -93,8 +97,15 @@ def record_decision(
         if claim.status != needed.value:
             raise DomainError(f"the competence must be '{needed.value}' to be decided here (it is '{claim.status}')")
     decision = Decision(
-        case_id=case.id or 0, kind=kind.value, competence_id=competence_id, outcome=outcome, comment=comment,
-        evidence_id=evidence_id, decided_by=actor.username, decided_at=utcnow(), created_by=actor.username,
+        case_id=case.id or 0,
+        kind=kind.value,
+        competence_id=competence_id,
+        outcome=outcome,
+        comment=comment,
+        evidence_id=evidence_id,
+        decided_by=actor.username,
+        decided_at=utcnow(),
+        created_by=actor.username,
         territory=case.territory,
     )
     session.add(decision)
@@ -103,8 +114,14 @@ def record_decision(
         claim.status = _PROJECTION[outcome].value
         session.add(claim)
     audit.record(
-        session, actor, f"decision.{kind.value}", entity="decision", entity_id=decision.id, case_id=case.id,
-        territory=case.territory, after={"outcome": outcome, "competence_id": competence_id, "comment": comment},
+        session,
+        actor,
+        f"decision.{kind.value}",
+        entity="decision",
+        entity_id=decision.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"outcome": outcome, "competence_id": competence_id, "comment": comment},
     )
     session.flush()
     return decision
@@ -136,8 +153,14 @@ def revoke_decision(session: Session, decision_id: int, reason: str, actor: Acto
         claim.status = _REVERT[kind].value
         session.add(claim)
     audit.record(
-        session, actor, f"decision.{kind.value}.revoked", entity="decision", entity_id=decision.id,
-        case_id=case.id, territory=case.territory, before={"outcome": decision.outcome},
+        session,
+        actor,
+        f"decision.{kind.value}.revoked",
+        entity="decision",
+        entity_id=decision.id,
+        case_id=case.id,
+        territory=case.territory,
+        before={"outcome": decision.outcome},
         after={"revoked": True, "reason": decision.revocation_reason},
     )
     session.flush()

@@ -15,8 +15,15 @@ from ivc.person.service import PersonIn
 POPULATION = Path(__file__).with_name("population.yaml")
 
 JOURNEYS = (
-    "not_admitted", "withdrawn", "in_identification", "transparency_only", "in_validation",
-    "validated_partial_stop", "validated_full_stop", "certified_partial", "certified_full",
+    "not_admitted",
+    "withdrawn",
+    "in_identification",
+    "transparency_only",
+    "in_validation",
+    "validated_partial_stop",
+    "validated_full_stop",
+    "certified_partial",
+    "certified_full",
 )
 
 
@@ -46,20 +53,36 @@ def load_population(path: Path = POPULATION) -> list[DemoPerson]:
     for row in data["people"]:
         guardian = row.get("guardian") or {}
         person = PersonIn(
-            given_name=row["given_name"], family_name=row["family_name"], name_native=row.get("name_native"),
-            birth_date=row.get("birth_date"), birth_place=row.get("birth_place"), gender=row["gender"],
-            citizenship=row["citizenship"], languages=row.get("languages", []),
-            italian_level=row.get("italian_level", "none"), phone=row.get("phone"), email=row.get("email"),
-            codice_fiscale=row.get("codice_fiscale"), referral_source=row["referral_source"],
-            district=str(row["district"]), preferred_language=row.get("consent_language", "it"),
-            guardian_name=guardian.get("name"), guardian_appointed_by=guardian.get("appointed_by"),
+            given_name=row["given_name"],
+            family_name=row["family_name"],
+            name_native=row.get("name_native"),
+            birth_date=row.get("birth_date"),
+            birth_place=row.get("birth_place"),
+            gender=row["gender"],
+            citizenship=row["citizenship"],
+            languages=row.get("languages", []),
+            italian_level=row.get("italian_level", "none"),
+            phone=row.get("phone"),
+            email=row.get("email"),
+            codice_fiscale=row.get("codice_fiscale"),
+            referral_source=row["referral_source"],
+            district=str(row["district"]),
+            preferred_language=row.get("consent_language", "it"),
+            guardian_name=guardian.get("name"),
+            guardian_appointed_by=guardian.get("appointed_by"),
             vulnerabilities=row.get("vulnerabilities", []),
         )
         experiences = [
             ExperienceIn(
-                kind=e["kind"], title=e["title"], place=e.get("where"), country=e.get("country"),
-                started_on=_month(e.get("start")), ended_on=_month(e.get("end")), language=e["language"],
-                text_original=e["text_original"], text_it=e.get("text_it"),
+                kind=e["kind"],
+                title=e["title"],
+                place=e.get("where"),
+                country=e.get("country"),
+                started_on=_month(e.get("start")),
+                ended_on=_month(e.get("end")),
+                language=e["language"],
+                text_original=e["text_original"],
+                text_it=e.get("text_it"),
             )
             for e in row["experiences"]
         ]
@@ -67,9 +90,13 @@ def load_population(path: Path = POPULATION) -> list[DemoPerson]:
             raise ValueError(f"{path}: person {row['key']}: unknown journey {row['journey']!r}")
         people.append(
             DemoPerson(
-                key=row["key"], person=person, target=row["target_qualification"], journey=row["journey"],
+                key=row["key"],
+                person=person,
+                target=row["target_qualification"],
+                journey=row["journey"],
                 interview_language=row.get("interview_language", "it"),
-                consent_language=row.get("consent_language", "it"), experiences=experiences,
+                consent_language=row.get("consent_language", "it"),
+                experiences=experiences,
             )
         )
     return people

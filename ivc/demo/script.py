@@ -54,13 +54,26 @@ STAFF: list[tuple[str, str, Role, list[str], list[str]]] = [
     ("monitoraggio", "Liguria Ricerche", Role.MONITORING, [], ["it"]),
 ]
 
-_MEDIATOR_FOR = {"ar": "mediatrice.ar", "uk": "mediatrice.uk", "es": "mediatrice.es", "en": "mediatore.en",
-                 "fr": "mediatore.en", "wo": "mediatore.en"}
+_MEDIATOR_FOR = {
+    "ar": "mediatrice.ar",
+    "uk": "mediatrice.uk",
+    "es": "mediatrice.es",
+    "en": "mediatore.en",
+    "fr": "mediatore.en",
+    "wo": "mediatore.en",
+}
 
 # How far each journey goes, as the last round it takes part in.
 _REACH = {
-    "not_admitted": 1, "withdrawn": 2, "in_identification": 2, "transparency_only": 4, "in_validation": 5,
-    "validated_partial_stop": 6, "validated_full_stop": 6, "certified_partial": 7, "certified_full": 7,
+    "not_admitted": 1,
+    "withdrawn": 2,
+    "in_identification": 2,
+    "transparency_only": 4,
+    "in_validation": 5,
+    "validated_partial_stop": 6,
+    "validated_full_stop": 6,
+    "certified_partial": 7,
+    "certified_full": 7,
 }
 
 
@@ -76,7 +89,9 @@ class DemoRun:
     case_of: dict[str, int] = field(default_factory=dict)
 
     def cases_for(self, round_no: int) -> list[tuple[DemoPerson, int]]:
-        return [(p, self.case_of[p.key]) for p in self.people if p.key in self.case_of and _REACH[p.journey] >= round_no]
+        return [
+            (p, self.case_of[p.key]) for p in self.people if p.key in self.case_of and _REACH[p.journey] >= round_no
+        ]
 
 
 def seed_staff() -> None:
@@ -96,7 +111,11 @@ def round_intake(run: DemoRun) -> list[int]:
             operator = _actor(session, f"operatore{p.person.district}")
             person = persons.register_person(session, p.person, operator)
             case = cases.open_case(
-                session, person, [p.target], operator, mediator=mediator_for(p.interview_language),
+                session,
+                person,
+                [p.target],
+                operator,
+                mediator=mediator_for(p.interview_language),
                 interview_language=p.interview_language,
             )
             run.case_of[p.key] = case.id or 0
@@ -111,23 +130,37 @@ def round_access(run: DemoRun) -> list[int]:
             case = cases.get_case(session, case_id)
             op = _actor(session, case.operator)
             person = persons.get_person(session, case.person_id)
-            consents.give_consent(session, person, ConsentPurpose.IVC_SERVICE, p.consent_language, op,
-                                  explained_by=case.mediator)
+            consents.give_consent(
+                session, person, ConsentPurpose.IVC_SERVICE, p.consent_language, op, explained_by=case.mediator
+            )
             if p.journey not in ("not_admitted", "withdrawn"):
-                consents.give_consent(session, person, ConsentPurpose.JOB_MATCHING, p.consent_language, op,
-                                      explained_by=case.mediator)
-            agreements.sign(session, case, op, how="click", declaration_of_truth=True, informed_of_sample_checks=True,
-                            calendar="Colloqui settimanali per quattro settimane")
+                consents.give_consent(
+                    session, person, ConsentPurpose.JOB_MATCHING, p.consent_language, op, explained_by=case.mediator
+                )
+            agreements.sign(
+                session,
+                case,
+                op,
+                how="click",
+                declaration_of_truth=True,
+                informed_of_sample_checks=True,
+                calendar="Colloqui settimanali per quattro settimane",
+            )
             if p.journey == "not_admitted":
                 decisions.record_decision(
-                    session, case, DecisionKind.ADMISSIBILITY, "non_ammesso", op,
+                    session,
+                    case,
+                    DecisionKind.ADMISSIBILITY,
+                    "non_ammesso",
+                    op,
                     comment="Il percorso richiede un titolo abilitante per una professione regolamentata: "
-                            "orientata al riconoscimento del titolo estero.",
+                    "orientata al riconoscimento del titolo estero.",
                 )
                 cases.transition(session, case, Action.REFUSE_ACCESS, op)
             else:
-                decisions.record_decision(session, case, DecisionKind.ADMISSIBILITY, "ammesso", op,
-                                          comment="Percorso fattibile.")
+                decisions.record_decision(
+                    session, case, DecisionKind.ADMISSIBILITY, "ammesso", op, comment="Percorso fattibile."
+                )
                 cases.transition(session, case, Action.ADMIT, op)
         ids.append(case_id)
     return ids
@@ -148,9 +181,15 @@ def round_interviews(run: DemoRun) -> list[int]:
                 recorded.append(experiences.add_experience(session, case, data, op))
             note = "\n\n".join(f"{e.title}\n{e.text_it or e.text_original}" for e in recorded)
             evidence.add_evidence(
-                session, case, note.encode("utf-8"), title="Scheda del colloquio di individuazione",
-                evidence_type=EvidenceType.INTERVIEW_NOTE, media_type="text/plain; charset=utf-8", actor=op,
-                kind=EvidenceKind.NOTE, experience_ids=[e.id or 0 for e in recorded],
+                session,
+                case,
+                note.encode("utf-8"),
+                title="Scheda del colloquio di individuazione",
+                evidence_type=EvidenceType.INTERVIEW_NOTE,
+                media_type="text/plain; charset=utf-8",
+                actor=op,
+                kind=EvidenceKind.NOTE,
+                experience_ids=[e.id or 0 for e in recorded],
             )
             if p.journey == "withdrawn":
                 cases.request_withdrawal(session, case, "Ha trovato lavoro e non ha tempo per il percorso.", op)
@@ -162,7 +201,7 @@ def round_interviews(run: DemoRun) -> list[int]:
 def round_review(run: DemoRun) -> list[int]:
     """Round 3: the operator reviews suggestions, completes the target by hand, asks for the dossier."""
     ids = []
-    for p, case_id in run.cases_for(3):
+    for _p, case_id in run.cases_for(3):
         with session_scope() as session:
             case = cases.get_case(session, case_id)
             op = _actor(session, case.operator)
@@ -197,7 +236,9 @@ def round_after_transparency(run: DemoRun) -> list[int]:
 def _outcomes(competence_ids: list[int], partial: bool) -> dict[int, ResultOutcome]:
     ordered = sorted(competence_ids)
     return {
-        cid: ResultOutcome.NEGATIVE if partial and i == len(ordered) - 1 and len(ordered) > 1 else ResultOutcome.POSITIVE
+        cid: ResultOutcome.NEGATIVE
+        if partial and i == len(ordered) - 1 and len(ordered) > 1
+        else ResultOutcome.POSITIVE
         for i, cid in enumerate(ordered)
     }
 
@@ -210,24 +251,45 @@ def round_validation(run: DemoRun, held_on: date) -> list[int]:
             case = cases.get_case(session, case_id)
             assessor = _actor(session, "valutatore.ev")
             reviewer = _actor(session, "alfa.revisore")
-            in_scope = [c.competence_id for c in claims.claims_for_case(session, case_id)
-                        if c.status == ClaimStatus.CONFIRMED.value]
+            in_scope = [
+                c.competence_id
+                for c in claims.claims_for_case(session, case_id)
+                if c.status == ClaimStatus.CONFIRMED.value
+            ]
             results = _outcomes(in_scope, partial=p.journey in ("validated_partial_stop", "certified_partial"))
             assessments.record_assessment(
-                session, case, phase=AssessmentPhase.VALIDATION, method=AssessmentMethod.DOSSIER_REVIEW,
-                held_on=held_on, results=results, actor=assessor, notes="Esame del dossier delle evidenze.",
+                session,
+                case,
+                phase=AssessmentPhase.VALIDATION,
+                method=AssessmentMethod.DOSSIER_REVIEW,
+                held_on=held_on,
+                results=results,
+                actor=assessor,
+                notes="Esame del dossier delle evidenze.",
             )
             assessments.record_assessment(
-                session, case, phase=AssessmentPhase.VALIDATION, method=AssessmentMethod.TECHNICAL_INTERVIEW,
-                held_on=held_on, results=results, actor=assessor, notes="Colloquio tecnico con la mediatrice.",
+                session,
+                case,
+                phase=AssessmentPhase.VALIDATION,
+                method=AssessmentMethod.TECHNICAL_INTERVIEW,
+                held_on=held_on,
+                results=results,
+                actor=assessor,
+                notes="Colloquio tecnico con la mediatrice.",
             )
             if p.journey == "in_validation":
                 continue
             for cid, outcome in results.items():
                 decisions.record_decision(
-                    session, case, DecisionKind.VALIDATION,
-                    "validata" if outcome is ResultOutcome.POSITIVE else "non_validata", reviewer, competence_id=cid,
-                    comment=None if outcome is ResultOutcome.POSITIVE else "Evidenze insufficienti: obiettivo formativo.",
+                    session,
+                    case,
+                    DecisionKind.VALIDATION,
+                    "validata" if outcome is ResultOutcome.POSITIVE else "non_validata",
+                    reviewer,
+                    competence_id=cid,
+                    comment=None
+                    if outcome is ResultOutcome.POSITIVE
+                    else "Evidenze insufficienti: obiettivo formativo.",
                 )
             cases.request_action(session, case, Action.ISSUE_VALIDATION, reviewer)
         ids.append(case_id)
@@ -256,20 +318,38 @@ def round_certification(run: DemoRun, exam_day: date) -> list[int]:
             reviewer = _actor(session, "alfa.revisore")
             sector_expert = _actor(session, "valutatrice.es")
             assessments.schedule_exam(
-                session, case, scheduled_for=exam_day, place="ALFA, Genova", president="Presidente esterno",
-                method_expert="valutatore.ev", sector_expert="valutatrice.es", actor=reviewer,
+                session,
+                case,
+                scheduled_for=exam_day,
+                place="ALFA, Genova",
+                president="Presidente esterno",
+                method_expert="valutatore.ev",
+                sector_expert="valutatrice.es",
+                actor=reviewer,
             )
-            validated = [c.competence_id for c in claims.claims_for_case(session, case_id)
-                         if c.status == ClaimStatus.VALIDATED.value]
+            validated = [
+                c.competence_id
+                for c in claims.claims_for_case(session, case_id)
+                if c.status == ClaimStatus.VALIDATED.value
+            ]
             results = _outcomes(validated, partial=p.journey == "certified_partial" and len(validated) > 1)
             assessments.record_assessment(
-                session, case, phase=AssessmentPhase.CERTIFICATION, method=AssessmentMethod.PRACTICAL_TEST,
-                held_on=exam_day, results=results, actor=sector_expert, notes="Prova prestazionale.",
+                session,
+                case,
+                phase=AssessmentPhase.CERTIFICATION,
+                method=AssessmentMethod.PRACTICAL_TEST,
+                held_on=exam_day,
+                results=results,
+                actor=sector_expert,
+                notes="Prova prestazionale.",
             )
             for cid, outcome in results.items():
                 decisions.record_decision(
-                    session, case, DecisionKind.CERTIFICATION,
-                    "certificata" if outcome is ResultOutcome.POSITIVE else "non_certificata", reviewer,
+                    session,
+                    case,
+                    DecisionKind.CERTIFICATION,
+                    "certificata" if outcome is ResultOutcome.POSITIVE else "non_certificata",
+                    reviewer,
                     competence_id=cid,
                 )
             cases.request_action(session, case, Action.CERTIFY, reviewer)
@@ -301,7 +381,8 @@ def summarise(session: Session) -> Summary:
 
 
 def run_demo(
-    advance: Callable[[list[int]], object], on_round: Callable[[str, int], None] | None = None,
+    advance: Callable[[list[int]], object],
+    on_round: Callable[[str, int], None] | None = None,
     people: Iterable[DemoPerson] | None = None,
 ) -> DemoRun:
     """Seed and drive the population. ``advance`` runs the flows for a batch of case ids."""
@@ -314,7 +395,10 @@ def run_demo(
         ("individuazione: colloqui e suggerimenti", lambda: round_interviews(run)),
         ("individuazione: revisione e documento di trasparenza", lambda: round_review(run)),
         ("scelta della persona dopo la trasparenza", lambda: round_after_transparency(run)),
-        ("validazione: valutazione e documento di validazione", lambda: round_validation(run, today - timedelta(days=1))),
+        (
+            "validazione: valutazione e documento di validazione",
+            lambda: round_validation(run, today - timedelta(days=1)),
+        ),
         ("scelta della persona dopo la validazione", lambda: round_after_validation(run)),
         ("certificazione: esame e certificato", lambda: round_certification(run, today)),
     ]
@@ -332,4 +416,6 @@ def journey_outcomes(run: DemoRun) -> Counter[str]:
 
 
 def demo_present(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(Case).where(col(Case.created_by).like("operatore%"))).one())
+    return int(
+        session.exec(select(func.count()).select_from(Case).where(col(Case.created_by).like("operatore%"))).one()
+    )

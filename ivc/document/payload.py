@@ -23,7 +23,9 @@ SCHEMA_ID = "ivc.document/1"
 
 _STATUSES: dict[DocumentType, frozenset[str]] = {
     DocumentType.TRANSPARENCY: cases.CONFIRMED_OR_LATER,
-    DocumentType.VALIDATION: frozenset({ClaimStatus.VALIDATED.value, ClaimStatus.CERTIFIED.value, ClaimStatus.NOT_CERTIFIED.value}),
+    DocumentType.VALIDATION: frozenset(
+        {ClaimStatus.VALIDATED.value, ClaimStatus.CERTIFIED.value, ClaimStatus.NOT_CERTIFIED.value}
+    ),
     DocumentType.CERTIFICATE: frozenset({ClaimStatus.CERTIFIED.value}),
 }
 
@@ -33,8 +35,14 @@ def _month(d: Any) -> str | None:
 
 
 def build_payload(
-    session: Session, case: Case, doc_type: DocumentType, *, number: str, issued_at: datetime,
-    verification_code: str, issued_by: str,
+    session: Session,
+    case: Case,
+    doc_type: DocumentType,
+    *,
+    number: str,
+    issued_at: datetime,
+    verification_code: str,
+    issued_by: str,
 ) -> dict[str, Any]:
     person = get_person(session, case.person_id)
     framework = session.get(Framework, case.framework_id)
@@ -55,8 +63,14 @@ def build_payload(
         assert qual is not None
         learned = [
             {
-                "experience_id": e.id, "kind": e.kind, "learning_context": e.learning_context, "what": e.title,
-                "where": e.place, "country": e.country, "from": _month(e.started_on), "to": _month(e.ended_on),
+                "experience_id": e.id,
+                "kind": e.kind,
+                "learning_context": e.learning_context,
+                "what": e.title,
+                "where": e.place,
+                "country": e.country,
+                "from": _month(e.started_on),
+                "to": _month(e.ended_on),
             }
             for eid in claim.experience_ids
             if (e := exp_by_id.get(eid)) is not None
@@ -85,8 +99,14 @@ def build_payload(
         )
     qualifications = [
         {
-            "code": q.code, "title": q.title, "description": q.description, "eqf_level": q.eqf_level,
-            "sector": q.sector, "ada": q.ada, "cp_istat": q.cp_istat or None, "ateco": q.ateco or None,
+            "code": q.code,
+            "title": q.title,
+            "description": q.description,
+            "eqf_level": q.eqf_level,
+            "sector": q.sector,
+            "ada": q.ada,
+            "cp_istat": q.cp_istat or None,
+            "ateco": q.ateco or None,
             "esco_occupations": q.esco_occupations,
             "competences_total": len(cases.target_competence_ids(session, case.id or 0)),
         }
@@ -95,9 +115,14 @@ def build_payload(
     links = links_for_case(session, case.id or 0)
     evidence = [
         {
-            "id": item.id, "title": item.title, "type": item.evidence_type, "sha256": item.sha256,
+            "id": item.id,
+            "title": item.title,
+            "type": item.evidence_type,
+            "sha256": item.sha256,
             "media_type": item.media_type,
-            "supports_experiences": sorted({lnk.experience_id for lnk in links if lnk.evidence_id == item.id and lnk.experience_id}),
+            "supports_experiences": sorted(
+                {lnk.experience_id for lnk in links if lnk.evidence_id == item.id and lnk.experience_id}
+            ),
         }
         for item in evidence_for_case(session, case.id or 0)
     ]
@@ -134,9 +159,16 @@ def build_payload(
         "competences": competences,
         "experiences": [
             {
-                "id": e.id, "kind": e.kind, "learning_context": e.learning_context, "title": e.title,
-                "place": e.place, "country": e.country, "from": _month(e.started_on), "to": _month(e.ended_on),
-                "language": e.language, "text_it": e.text_it,
+                "id": e.id,
+                "kind": e.kind,
+                "learning_context": e.learning_context,
+                "title": e.title,
+                "place": e.place,
+                "country": e.country,
+                "from": _month(e.started_on),
+                "to": _month(e.ended_on),
+                "language": e.language,
+                "text_it": e.text_it,
                 "text_original": e.text_original if e.language != "it" else None,
             }
             for e in experiences
@@ -148,7 +180,9 @@ def build_payload(
         exam = assessments.exam_for_case(session, case.id or 0)
         if exam is not None:
             payload["commission"] = {
-                "president": exam.president, "method_expert": exam.method_expert, "sector_expert": exam.sector_expert,
+                "president": exam.president,
+                "method_expert": exam.method_expert,
+                "sector_expert": exam.sector_expert,
             }
             payload["exam_date"] = exam.scheduled_for.isoformat()
     return payload

@@ -56,8 +56,16 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10, textColor=colors.HexColor("#444444")),
         "h1": ParagraphStyle("h1", parent=base, fontName=_FONT_BOLD, fontSize=15, leading=19, spaceAfter=2),
         "h1b": ParagraphStyle("h1b", parent=base, fontSize=11, leading=14, textColor=colors.HexColor("#555555")),
-        "h2": ParagraphStyle("h2", parent=base, fontName=_FONT_BOLD, fontSize=11, leading=15, spaceBefore=8,
-                             spaceAfter=4, textColor=colors.HexColor("#0b4f8a")),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=_FONT_BOLD,
+            fontSize=11,
+            leading=15,
+            spaceBefore=8,
+            spaceAfter=4,
+            textColor=colors.HexColor("#0b4f8a"),
+        ),
         "bold": ParagraphStyle("bold", parent=base, fontName=_FONT_BOLD),
     }
 
@@ -79,9 +87,18 @@ def render_pdf(payload: dict[str, Any], second_lang: str) -> bytes:
     buf = io.BytesIO()
     title = it.get(doc_type, {}).get("title", doc_type)
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=26 * mm, bottomMargin=18 * mm,
-        title=title, author=payload["ente_titolare"]["name"], subject=payload["number"], creator="ivc",
-        producer="ivc", invariant=1,
+        buf,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=26 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author=payload["ente_titolare"]["name"],
+        subject=payload["number"],
+        creator="ivc",
+        producer="ivc",
+        invariant=1,
     )
     story: list[Any] = [
         _p(title, st["h1"]),
@@ -96,29 +113,43 @@ def render_pdf(payload: dict[str, Any], second_lang: str) -> bytes:
     if holder.get("name_native"):
         name += f" ({holder['name_native']})"
     birth = ", ".join(x for x in (holder.get("birth_date"), holder.get("birth_place")) if x) or None
+    act = payload["ente_titolato"]["authorisation_act"]
     rows = [
         [_p(label("number"), st["bold"]), _p(payload["number"], st["base"])],
-        [_p(label("issued_on"), st["bold"]), _p(f"{payload['issued_at'][:10]} — {payload.get('place') or ''}", st["base"])],
+        [
+            _p(label("issued_on"), st["bold"]),
+            _p(f"{payload['issued_at'][:10]} — {payload.get('place') or ''}", st["base"]),
+        ],
         [_p(label("name"), st["bold"]), _p(name, st["base"])],
         [_p(label("birth"), st["bold"]), _p(birth, st["base"])],
         [_p(label("codice_fiscale"), st["bold"]), _p(holder.get("codice_fiscale"), st["base"])],
         [_p(label("ente_titolare"), st["bold"]), _p(payload["ente_titolare"]["name"], st["base"])],
         [_p(label("ente_titolato"), st["bold"]), _p(payload["ente_titolato"]["name"], st["base"])],
-        [_p(label("authorisation"), st["bold"]),
-         _p(f"{payload['ente_titolato']['authorisation_act']['number']} ({payload['ente_titolato']['authorisation_act']['date']})", st["base"])],
+        [
+            _p(label("authorisation"), st["bold"]),
+            _p(f"{act['number']} ({act['date']})", st["base"]),
+        ],
         [_p(label("verification"), st["bold"]), _p(payload["verification_code"], st["bold"])],
     ]
     if payload.get("commission"):
         c = payload["commission"]
-        rows.append([_p(label("commission"), st["bold"]),
-                     _p(f"{c['president']}; {c['method_expert']}; {c['sector_expert']}", st["base"])])
+        rows.append(
+            [
+                _p(label("commission"), st["bold"]),
+                _p(f"{c['president']}; {c['method_expert']}; {c['sector_expert']}", st["base"]),
+            ]
+        )
         rows.append([_p(label("exam_date"), st["bold"]), _p(payload.get("exam_date"), st["base"])])
     table = Table(rows, colWidths=[55 * mm, 119 * mm])
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
-        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f6fa")),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
+                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f6fa")),
+            ]
+        )
+    )
     story.append(table)
 
     for q in payload["qualifications"]:
@@ -126,8 +157,10 @@ def render_pdf(payload: dict[str, Any], second_lang: str) -> bytes:
         if second_lang != "it":
             story.append(_p(text_in(q["title"], second_lang, "en"), st["h1b"]))
         story.append(_p(text_in(q["description"], "it"), st["base"]))
-        refs = [f"{label('repertory')}: {payload['framework']['code']} {payload['framework']['version']}",
-                f"{label('eqf')}: {q['eqf_level']}"]
+        refs = [
+            f"{label('repertory')}: {payload['framework']['code']} {payload['framework']['version']}",
+            f"{label('eqf')}: {q['eqf_level']}",
+        ]
         if q.get("ateco"):
             refs.append(f"{label('ateco')}: {', '.join(q['ateco'])}")
         if q.get("cp_istat"):
@@ -146,7 +179,9 @@ def render_pdf(payload: dict[str, Any], second_lang: str) -> bytes:
             f"{x['what']} ({x.get('where') or ''} {x.get('from') or ''}–{x.get('to') or ''})" for x in c["learned"]
         )
         story.append(_p(f"{label('learned')}: {learned or '—'}", st["base"]))
-        assessed = "; ".join(f"{a['method']} {a.get('date') or ''} {a.get('outcome') or ''}".strip() for a in c["assessed"])
+        assessed = "; ".join(
+            f"{a['method']} {a.get('date') or ''} {a.get('outcome') or ''}".strip() for a in c["assessed"]
+        )
         story.append(_p(f"{label('assessed')}: {assessed or '—'}", st["base"]))
         refs = []
         if c.get("ada"):
@@ -160,7 +195,9 @@ def render_pdf(payload: dict[str, Any], second_lang: str) -> bytes:
     if payload["type"] == "documento_trasparenza":
         story.append(_p(label("experiences"), st["h2"]))
         for e in payload["experiences"]:
-            story.append(_p(f"{e['title']} — {e.get('place') or ''} ({e.get('from') or ''}–{e.get('to') or ''})", st["bold"]))
+            story.append(
+                _p(f"{e['title']} — {e.get('place') or ''} ({e.get('from') or ''}–{e.get('to') or ''})", st["bold"])
+            )
             story.append(_p(e.get("text_it") or "", st["base"]))
         story.append(_p(label("evidence"), st["h2"]))
         for ev in payload["evidence"]:

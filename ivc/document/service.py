@@ -27,7 +27,8 @@ from ivc.person.service import get_person
 def existing_document(session: Session, case_id: int, doc_type: DocumentType) -> IssuedDocument | None:
     return session.exec(
         select(IssuedDocument).where(
-            IssuedDocument.case_id == case_id, IssuedDocument.doc_type == doc_type.value,
+            IssuedDocument.case_id == case_id,
+            IssuedDocument.doc_type == doc_type.value,
             col(IssuedDocument.revoked_at).is_(None),
         )
     ).first()
@@ -44,14 +45,20 @@ def issue(
     seq, number = next_number(session, doc_type, issued_at.year)
     code = new_verification_code()
     payload = build_payload(
-        session, case, doc_type, number=number, issued_at=issued_at, verification_code=code,
+        session,
+        case,
+        doc_type,
+        number=number,
+        issued_at=issued_at,
+        verification_code=code,
         issued_by=actor.username,
     )
     missing = missing_elements(doc_type, payload)
     if missing:
         raise DomainError(
             f"the {doc_type.value} cannot be issued: missing {', '.join(missing)}",
-            code="document_incomplete", missing=missing,
+            code="document_incomplete",
+            missing=missing,
         )
     person = get_person(session, case.person_id)
     lang = second_language(person.preferred_language)
@@ -63,16 +70,34 @@ def issue(
         ).all()
     )
     document = IssuedDocument(
-        case_id=case.id or 0, doc_type=doc_type.value, revision=revision, number=number,
-        register_year=issued_at.year, register_seq=seq, issued_at=issued_at, issued_by=actor.username,
-        languages=["it", lang], verification_code=code, sha256=blob.key, size=blob.size, storage_key=blob.key,
-        payload=payload, created_by=actor.username, territory=case.territory,
+        case_id=case.id or 0,
+        doc_type=doc_type.value,
+        revision=revision,
+        number=number,
+        register_year=issued_at.year,
+        register_seq=seq,
+        issued_at=issued_at,
+        issued_by=actor.username,
+        languages=["it", lang],
+        verification_code=code,
+        sha256=blob.key,
+        size=blob.size,
+        storage_key=blob.key,
+        payload=payload,
+        created_by=actor.username,
+        territory=case.territory,
     )
     session.add(document)
     session.flush()
     audit.record(
-        session, actor, "document.issued", entity="document", entity_id=document.id, case_id=case.id,
-        territory=case.territory, after={"type": doc_type.value, "number": number, "sha256": blob.key},
+        session,
+        actor,
+        "document.issued",
+        entity="document",
+        entity_id=document.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"type": doc_type.value, "number": number, "sha256": blob.key},
     )
     return document
 

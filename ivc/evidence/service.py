@@ -69,7 +69,12 @@ def add_evidence(
         session.add(item)
         session.flush()
         audit.record(
-            session, actor, "evidence.added", entity="evidence", entity_id=item.id, case_id=case.id,
+            session,
+            actor,
+            "evidence.added",
+            entity="evidence",
+            entity_id=item.id,
+            case_id=case.id,
             territory=case.territory,
             after={"sha256": blob.key, "size": blob.size, "type": evidence_type.value},
         )
@@ -98,8 +103,4 @@ def evidence_for_case(session: Session, case_id: int) -> list[EvidenceItem]:
 
 
 def links_for_case(session: Session, case_id: int) -> list[EvidenceLink]:
-    return list(
-        session.exec(
-            select(EvidenceLink).join(EvidenceItem).where(EvidenceItem.case_id == case_id)  # type: ignore[arg-type]
-        )
-    )
+    return list(session.exec(select(EvidenceLink).join(EvidenceItem).where(EvidenceItem.case_id == case_id)))

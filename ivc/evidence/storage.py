@@ -7,6 +7,7 @@ verifies the hash on every read. An S3-compatible backend implements the same th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -79,10 +80,8 @@ class LocalContentStore:
                 pass
             return StoredBlob(key, size)
         finally:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
-            except FileNotFoundError:
-                pass
 
     def put_bytes(self, data: bytes) -> StoredBlob:
         return self.put(io.BytesIO(data))

@@ -65,9 +65,7 @@ def add_experience(session: Session, case: Case, data: ExperienceIn, actor: Acto
         raise PermissionDenied(f"{actor.username} cannot record interviews in district {case.territory}")
     if case.state not in (CaseState.ACCESS.value, CaseState.IDENTIFICATION.value):
         raise DomainError(f"experiences are recorded during access and identification, not in '{case.state}'")
-    key = hashlib.sha256(
-        "\x1f".join([data.kind.value, data.title, data.text_original]).encode("utf-8")
-    ).hexdigest()
+    key = hashlib.sha256("\x1f".join([data.kind.value, data.title, data.text_original]).encode("utf-8")).hexdigest()
     existing = session.exec(
         select(Experience).where(Experience.case_id == case.id, Experience.content_key == key)
     ).first()
@@ -94,8 +92,14 @@ def add_experience(session: Session, case: Case, data: ExperienceIn, actor: Acto
     session.add(experience)
     session.flush()
     audit.record(
-        session, actor, "experience.added", entity="experience", entity_id=experience.id, case_id=case.id,
-        territory=case.territory, after={"kind": experience.kind, "language": experience.language},
+        session,
+        actor,
+        "experience.added",
+        entity="experience",
+        entity_id=experience.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"kind": experience.kind, "language": experience.language},
     )
     return experience
 

@@ -21,10 +21,8 @@ from ivc.experience.service import experiences_for_case
 from ivc.faults import failpoint
 from ivc.mapping.service import suggest_for_experience
 
-_RETRY = {"retries": 2, "retry_delay_seconds": 1, "cache_policy": NONE}
 
-
-@task(name="prepare-service-agreement", **_RETRY)
+@task(name="prepare-service-agreement", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def prepare_agreement(case_id: int) -> None:
     with session_scope() as session:
         case = cases.get_case(session, case_id)
@@ -33,7 +31,7 @@ def prepare_agreement(case_id: int) -> None:
         agreements.prepare(session, case, case.interview_language, SYSTEM_ACTOR)
 
 
-@task(name="suggest-competences", **_RETRY)
+@task(name="suggest-competences", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def suggest_competences(case_id: int) -> int:
     """NLP suggestions for every experience not mapped yet (one ledger entry per experience text)."""
     created = 0
@@ -42,7 +40,8 @@ def suggest_competences(case_id: int) -> int:
         if case.state != CaseState.IDENTIFICATION.value:
             return 0
         pending = [
-            e for e in experiences_for_case(session, case_id)
+            e
+            for e in experiences_for_case(session, case_id)
             if not cases.step_done(session, case_id, f"suggest:{e.id}:{e.content_key[:16]}")
         ]
     for experience in pending:
@@ -65,7 +64,7 @@ _ISSUED_BY: dict[Action, DocumentType] = {
 }
 
 
-@task(name="carry-out-request", **_RETRY)
+@task(name="carry-out-request", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def carry_out_request(case_id: int) -> str | None:
     """Carry out a person's pending request (issue a document and move the case), all in one
     transaction. A request that has become impossible is cleared with the reason recorded."""
@@ -90,8 +89,14 @@ def carry_out_request(case_id: int) -> str | None:
         with session_scope() as session:
             case = cases.get_case(session, case_id)
             audit.record(
-                session, SYSTEM_ACTOR, "case.request_failed", entity="case", entity_id=case.id, case_id=case.id,
-                territory=case.territory, after={"action": case.requested_action, "reason": str(exc)},
+                session,
+                SYSTEM_ACTOR,
+                "case.request_failed",
+                entity="case",
+                entity_id=case.id,
+                case_id=case.id,
+                territory=case.territory,
+                after={"action": case.requested_action, "reason": str(exc)},
             )
             case.requested_action = None
             case.requested_by = None
@@ -101,7 +106,7 @@ def carry_out_request(case_id: int) -> str | None:
         return None
 
 
-@task(name="mark-waiting", **_RETRY)
+@task(name="mark-waiting", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def mark_waiting(case_id: int) -> str | None:
     """Record which human step the case now waits for (derived from its facts)."""
     with session_scope() as session:

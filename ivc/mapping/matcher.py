@@ -17,15 +17,16 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 STEM = 5  # prefix length standing in for a lemma across inflected forms
-_STOP = frozenset(
-    """il lo la i gli le un una uno di a da in con su per tra fra e o ma che del della dei delle al alla
-    ai agli nel nella sul sulla ho ha hanno avevo era ero sono come anche non più molto mio mia miei
-    the a an of to in on at for with and or but i my me was were had have has is are be it this that
-    le la les un une des de du et ou en au aux je j ai avais était mon ma mes pour avec dans sur
-    el la los las un una de del y o en con por para yo mi mis era fue había
-    у в на з і та й я мені моя мій був була було це що як для до по від
-    في من على إلى و أنا كنت مع عن هذا هذه""".split()
+_STOP_WORDS = (
+    "il lo la i gli le un una uno di a da in con su per tra fra e o ma che del della dei delle al alla",
+    "ai agli nel nella sul sulla ho ha hanno avevo era ero sono come anche non più molto mio mia miei",
+    "the a an of to in on at for with and or but i my me was were had have has is are be it this that",
+    "le la les un une des de du et ou en au aux je j ai avais était mon ma mes pour avec dans sur",
+    "el la los las un una de del y o en con por para yo mi mis era fue había",
+    "у в на з і та й я мені моя мій був була було це що як для до по від",
+    "في من على إلى و أنا كنت مع عن هذا هذه",
 )
+_STOP = frozenset(word for line in _STOP_WORDS for word in line.split())
 
 
 def fold(text: str) -> str:
@@ -47,11 +48,7 @@ def doc_of(text: str) -> Doc:
 
 
 def stems(doc: Doc) -> set[str]:
-    return {
-        t.norm_[:STEM]
-        for t in doc
-        if t.is_alpha and len(t.norm_) > 2 and t.norm_ not in _STOP
-    }
+    return {t.norm_[:STEM] for t in doc if t.is_alpha and len(t.norm_) > 2 and t.norm_ not in _STOP}
 
 
 @dataclass

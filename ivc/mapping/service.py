@@ -44,9 +44,7 @@ def matcher_for(session: Session, framework_id: int) -> LexicalMatcher:
     return _matcher_for(framework_id, count)
 
 
-def suggest_for_experience(
-    session: Session, case: Case, experience: Experience, actor: Actor, top: int = 8
-) -> int:
+def suggest_for_experience(session: Session, case: Case, experience: Experience, actor: Actor, top: int = 8) -> int:
     """Match the Italian rendering and the original text; store new suggestions. Returns how
     many claims were created."""
     matcher = matcher_for(session, case.framework_id)
@@ -68,8 +66,13 @@ def suggest_for_experience(
         if competence is None:
             continue
         _, was_created = claims.suggest(
-            session, case, competence, score=score, rationale=spans,
-            experience_ids=[experience.id or 0], actor=actor,
+            session,
+            case,
+            competence,
+            score=score,
+            rationale=spans,
+            experience_ids=[experience.id or 0],
+            actor=actor,
         )
         created += int(was_created)
     return created

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, select
 
-from ivc.auth.roles import Actor
 from ivc.audit import service as audit
+from ivc.auth.roles import Actor
 from ivc.errors import NotFound, PermissionDenied, ValidationFailed
 from ivc.person.models import CEFR_LEVELS, Gender, Person, ReferralSource, Vulnerability, VulnerabilityKind
 from ivc.territory.service import require_territory
@@ -119,9 +119,7 @@ class PersonIn(BaseModel):
 
 def register_person(session: Session, data: PersonIn, actor: Actor) -> Person:
     if not actor.can_work_in(data.district):
-        raise PermissionDenied(
-            f"{actor.username} does not work in district {data.district}", district=data.district
-        )
+        raise PermissionDenied(f"{actor.username} does not work in district {data.district}", district=data.district)
     require_territory(session, data.district)
     age = data.age_on(date.today())
     is_minor = age is not None and age < 18

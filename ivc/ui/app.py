@@ -32,27 +32,34 @@ def _case_list(actor: Actor, lang: str) -> int | None:
     st.subheader(t("cases.title", lang))
     all_label = t("cases.all", lang)
     state_options = [all_label, *[s.value for s in CaseState]]
-    state = st.selectbox(t("cases.filter_state", lang), state_options,
-                         format_func=lambda s: s if s == all_label else t(f"states.{s}", lang), key="state")
+    state = st.selectbox(
+        t("cases.filter_state", lang),
+        state_options,
+        format_func=lambda s: s if s == all_label else t(f"states.{s}", lang),
+        key="state",
+    )
     with session_scope() as session:
         rows = cases.list_cases(session, actor, None if state == all_label else CaseState(state))
         table = []
         for c in rows:
             person = session.get(Person, c.person_id)
-            table.append({
-                t("cases.id", lang): c.id,
-                t("cases.person", lang): person.display_name if person else "",
-                t("cases.district", lang): c.territory,
-                t("cases.state", lang): t(f"states.{c.state}", lang),
-                t("cases.outcome", lang): t(f"outcomes.{c.outcome}", lang) if c.outcome else "",
-                t("cases.waiting", lang): c.waiting_for or "",
-            })
+            table.append(
+                {
+                    t("cases.id", lang): c.id,
+                    t("cases.person", lang): person.display_name if person else "",
+                    t("cases.district", lang): c.territory,
+                    t("cases.state", lang): t(f"states.{c.state}", lang),
+                    t("cases.outcome", lang): t(f"outcomes.{c.outcome}", lang) if c.outcome else "",
+                    t("cases.waiting", lang): c.waiting_for or "",
+                }
+            )
     if not table:
         st.info(t("app.no_cases", lang))
         return None
     st.dataframe(table, hide_index=True, use_container_width=True)
-    ids = [row[t("cases.id", lang)] for row in table]
-    return st.selectbox(t("cases.open", lang), ids, key="case_id")
+    ids = [int(c.id or 0) for c in rows]
+    chosen = st.selectbox(t("cases.open", lang), ids, key="case_id")
+    return int(chosen) if chosen is not None else None
 
 
 def _case_detail(actor: Actor, case_id: int, lang: str) -> None:
@@ -60,7 +67,9 @@ def _case_detail(actor: Actor, case_id: int, lang: str) -> None:
         case = cases.get_case(session, case_id, actor)
         person = session.get(Person, case.person_id)
         st.header(t("case.title", lang, id=case.id, name=person.display_name if person else ""))
-        st.caption(t(f"states.{case.state}", lang) + (f" — {t(f'outcomes.{case.outcome}', lang)}" if case.outcome else ""))
+        st.caption(
+            t(f"states.{case.state}", lang) + (f" — {t(f'outcomes.{case.outcome}', lang)}" if case.outcome else "")
+        )
         if case.waiting_for:
             st.write(t("case.waiting_for", lang, step=case.waiting_for, role=case.waiting_role))
         if case.attention:
@@ -68,16 +77,27 @@ def _case_detail(actor: Actor, case_id: int, lang: str) -> None:
         targets = cases.target_qualifications(session, case_id)
         st.write(f"**{t('case.target', lang)}**: " + ", ".join(f"{q.code} — {text_in(q.title, lang)}" for q in targets))
         st.subheader(t("case.timeline", lang))
-        st.table([
-            {t("cases.state", lang): t(f"states.{state}", lang), t("case.days_in_state", lang): round(seconds / 86400, 2)}
-            for state, seconds in cases.time_in_states(session, case_id)
-        ])
+        st.table(
+            [
+                {
+                    t("cases.state", lang): t(f"states.{state}", lang),
+                    t("case.days_in_state", lang): round(seconds / 86400, 2),
+                }
+                for state, seconds in cases.time_in_states(session, case_id)
+            ]
+        )
         st.subheader(t("case.claims", lang))
         claim_rows = []
         for claim in claims_for_case(session, case_id):
             comp = session.get(Competence, claim.competence_id)
-            claim_rows.append({"code": comp.code if comp else "", "title": text_in(comp.title, lang) if comp else "",
-                               "status": claim.status, "score": claim.score})
+            claim_rows.append(
+                {
+                    "code": comp.code if comp else "",
+                    "title": text_in(comp.title, lang) if comp else "",
+                    "status": claim.status,
+                    "score": claim.score,
+                }
+            )
         st.dataframe(claim_rows, hide_index=True, use_container_width=True)
         docs = cases.issued_documents(session, case_id)
         if docs:

@@ -1,0 +1,45 @@
+"""The ``ivc`` command line on the real database."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["COLUMNS"] = "200"  # rich sizes its tables from the terminal width
+
+from sqlmodel import Session  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from ivc.case.states import CaseState  # noqa: E402
+from ivc.cli.main import app  # noqa: E402
+
+from .helpers import advance_to, staff  # noqa: E402
+
+runner = CliRunner()
+
+
+def test_case_list_and_show(session: Session) -> None:
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.VALIDATION_ISSUED)
+    session.commit()
+    result = runner.invoke(app, ["case", "list"])
+    assert result.exit_code == 0, result.output
+    assert "Ben Salah" in result.output and "validazione_rilasciata" in result.output
+    shown = runner.invoke(app, ["case", "show", str(case.id)])
+    assert shown.exit_code == 0, shown.output
+    assert "documento_validazione" in shown.output and "LIG-CUC" in shown.output
+
+
+def test_territorial_scope_applies_on_the_command_line(session: Session) -> None:
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.IDENTIFICATION)
+    session.commit()
+    result = runner.invoke(app, ["case", "show", str(case.id), "--as", "op1"])
+    assert result.exit_code == 2
+    assert "cannot see cases of district 3" in result.output
+    listed = runner.invoke(app, ["case", "list", "--as", "op1"])
+    assert "Ben Salah" not in listed.output
+
+
+def test_an_unknown_case_is_a_clear_error() -> None:
+    result = runner.invoke(app, ["case", "show", "999999"])
+    assert result.exit_code == 2 and "no case 999999" in result.output
