@@ -202,3 +202,69 @@ def test_withdrawal_closes_the_case_from_any_open_state(session: Session) -> Non
         cases.transition(session, case, Action.CLOSE_WITHDRAWN, actors["op3"])
     cases.confirm_withdrawal(session, case, actors["op3"])
     assert (case.state, case.outcome) == (CaseState.CLOSED.value, Outcome.WITHDRAWN.value)
+
+
+def _setup_for(action: Action, session: Session, actors: dict) -> tuple:  # type: ignore[type-arg]
+    """A case in which ``action`` is legal, and who performs it."""
+    op, alfa = actors["op3"], actors["alfa"]
+    if action is Action.REFUSE_ACCESS:
+        case = new_case(session, actors)
+        decisions.record_decision(session, case, DecisionKind.ADMISSIBILITY, "non_ammesso", op, comment="non fattibile")
+        return case, op
+    if action is Action.CLOSE_NOT_VALIDATED:
+        case = advance_to(session, actors, CaseState.VALIDATION)
+        comps = target_competences(session, case)
+        yesterday = date.today() - timedelta(days=1)
+        results = {c.id or 0: ResultOutcome.NEGATIVE for c in comps}
+        assessments.record_assessment(
+            session,
+            case,
+            phase=AssessmentPhase.VALIDATION,
+            method=AssessmentMethod.PRACTICAL_TEST,
+            held_on=yesterday,
+            results=results,
+            actor=actors["ev"],
+        )
+        for cid in results:
+            decisions.record_decision(session, case, DecisionKind.VALIDATION, "non_validata", alfa, competence_id=cid)
+        return case, alfa
+    if action is Action.CLOSE_WITHDRAWN:
+        case = advance_to(session, actors, CaseState.VALIDATION_ISSUED)
+        cases.request_withdrawal(session, case, "motivi personali", op)
+        case.withdrawal_confirmed_at = case.withdrawal_requested_at
+        return case, op
+    before = {
+        Action.CLOSE_AFTER_TRANSPARENCY: CaseState.TRANSPARENCY_ISSUED,
+        Action.REQUEST_VALIDATION: CaseState.TRANSPARENCY_ISSUED,
+        Action.REQUEST_CERTIFICATION: CaseState.VALIDATION_ISSUED,
+        Action.CLOSE_AFTER_VALIDATION: CaseState.VALIDATION_ISSUED,
+    }[action]
+    return advance_to(session, actors, before), op
+
+
+# Transitions that need their own preparations (documents, commission): advance_to performs them
+# through the services on its way to the state after them.
+_DONE_BY_ADVANCE_TO = {
+    Action.ADMIT: CaseState.IDENTIFICATION,
+    Action.ISSUE_TRANSPARENCY: CaseState.TRANSPARENCY_ISSUED,
+    Action.ISSUE_VALIDATION: CaseState.VALIDATION_ISSUED,
+    Action.SCHEDULE_EXAM: CaseState.EXAM,
+    Action.CERTIFY: CaseState.CLOSED,
+}
+
+
+@pytest.mark.parametrize("action", list(Action), ids=lambda a: a.value)
+def test_every_legal_transition_is_audited(session: Session, action: Action) -> None:
+    actors = staff(session)
+    if action in _DONE_BY_ADVANCE_TO:
+        case = advance_to(session, actors, _DONE_BY_ADVANCE_TO[action])
+    else:
+        case, actor = _setup_for(action, session, actors)
+        cases.transition(session, case, action, actor)
+    session.flush()
+    events = session.exec(
+        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == f"case.{action.value}")
+    ).all()
+    assert len(events) == 1
+    assert events[0].before and events[0].after and events[0].before["state"] != events[0].after["state"]
+    assert case.state == transition_for(action).target.value

@@ -6,13 +6,13 @@ import os
 
 os.environ["COLUMNS"] = "200"  # rich sizes its tables from the terminal width
 
-from sqlmodel import Session  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
+from sqlmodel import Session
+from typer.testing import CliRunner
 
-from ivc.case.states import CaseState  # noqa: E402
-from ivc.cli.main import app  # noqa: E402
+from ivc.case.states import CaseState
+from ivc.cli.main import app
 
-from .helpers import advance_to, staff  # noqa: E402
+from .helpers import advance_to, staff
 
 runner = CliRunner()
 

@@ -33,7 +33,10 @@ def test_an_operator_sees_only_cases_of_their_district_and_opens_a_timeline(sess
     assert "Ben Salah" in at.header[0].value
     timeline = at.table[0].value
     assert list(timeline["Stato"]) == [
-        "Accoglienza e patto di servizio", "Individuazione", "Documento di trasparenza rilasciato"]
+        "Accoglienza e patto di servizio",
+        "Individuazione",
+        "Documento di trasparenza rilasciato",
+    ]
 
 
 def test_the_interface_speaks_english_too(session: Session) -> None:
