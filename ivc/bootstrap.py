@@ -3,11 +3,14 @@ and the built-in accounts. Idempotent; every entry point calls it."""
 
 from __future__ import annotations
 
+import yaml
+
 from ivc.auth.roles import Role
 from ivc.auth.service import create_user
 from ivc.config import get_settings
 from ivc.database.core import session_scope
 from ivc.database.migrate import upgrade
+from ivc.framework.esco import import_esco
 from ivc.framework.service import import_repertory
 from ivc.territory.service import load_territories
 
@@ -20,6 +23,12 @@ def bootstrap() -> None:
         load_territories(session)
         create_user(session, "system", "ivc automated steps", Role.SYSTEM)
         create_user(session, "admin", "Amministratore", Role.ADMIN)
-    for directory in sorted(p for p in settings.frameworks_dir.iterdir() if (p / "framework.yaml").is_file()):
-        with session_scope() as session:
-            import_repertory(session, directory)
+    for directory in sorted(p for p in settings.frameworks_dir.iterdir() if p.is_dir()):
+        if (directory / "framework.yaml").is_file():
+            with session_scope() as session:
+                import_repertory(session, directory)
+        elif (directory / "manifest.yaml").is_file():
+            manifest = yaml.safe_load((directory / "manifest.yaml").read_text(encoding="utf-8"))
+            if manifest.get("kind") == "esco":
+                with session_scope() as session:
+                    import_esco(session, directory, str(manifest["version"]))

@@ -11,7 +11,15 @@ from ivc.decision.models import Decision
 from ivc.document.models import IssuedDocument, RegisterCounter
 from ivc.evidence.models import EvidenceItem, EvidenceLink
 from ivc.experience.models import Experience
-from ivc.framework.models import Competence, Framework, Qualification
+from ivc.framework.models import (
+    Competence,
+    EscoConcept,
+    EscoRelation,
+    Framework,
+    FrameworkLabel,
+    ImportRecord,
+    Qualification,
+)
 from ivc.person.models import Person, Vulnerability
 from ivc.territory.models import Territory
 
@@ -27,11 +35,15 @@ __all__ = [
     "CompetenceClaim",
     "ConsentRecord",
     "Decision",
+    "EscoConcept",
+    "EscoRelation",
     "EvidenceItem",
     "EvidenceLink",
     "ExamSession",
     "Experience",
     "Framework",
+    "FrameworkLabel",
+    "ImportRecord",
     "IssuedDocument",
     "Person",
     "Qualification",

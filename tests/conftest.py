@@ -29,13 +29,18 @@ from ivc.bootstrap import bootstrap  # noqa: E402
 from ivc.config import get_settings, reset_settings  # noqa: E402
 from ivc.database.core import get_engine  # noqa: E402
 
-REFERENCE_TABLES = {"framework", "qualification", "competence", "territory", "user", "alembic_version"}
+# Loaded once by bootstrap and kept; frameworks a test imports on top are removed after it.
+FRAMEWORK_TABLES = ("frameworklabel", "escoconcept", "escorelation", "importrecord", "competence", "qualification")
+REFERENCE_TABLES = {*FRAMEWORK_TABLES, "framework", "territory", "user", "alembic_version"}
+_BASE_FRAMEWORKS: list[int] = []
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _database() -> Iterator[None]:
     reset_settings()
     bootstrap()
+    with get_engine().connect() as conn:
+        _BASE_FRAMEWORKS.extend(r[0] for r in conn.execute(text("SELECT id FROM framework")))
     yield
 
 
@@ -50,6 +55,10 @@ def _wipe() -> None:
             for table in tables:
                 conn.execute(table.delete())
         conn.execute(text("DELETE FROM \"user\" WHERE username NOT IN ('system', 'admin')"))
+        keep = ", ".join(str(i) for i in _BASE_FRAMEWORKS) or "0"
+        for name in FRAMEWORK_TABLES:
+            conn.execute(text(f"DELETE FROM {name} WHERE framework_id NOT IN ({keep})"))
+        conn.execute(text(f"DELETE FROM framework WHERE id NOT IN ({keep})"))
 
 
 @pytest.fixture(autouse=True)

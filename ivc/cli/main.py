@@ -18,8 +18,10 @@ from ivc.errors import IVCError
 app = typer.Typer(help="ivc: identification, validation and certification of competences.", no_args_is_help=True)
 case_app = typer.Typer(help="Work on cases.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+frameworks_app = typer.Typer(help="Qualification frameworks: the regional repertory and ESCO.", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 app.add_typer(db_app, name="db")
+app.add_typer(frameworks_app, name="frameworks")
 console = Console()
 
 
@@ -210,6 +212,127 @@ def case_advance(case_ids: list[int]) -> None:
         return
     for cid, step in sorted(waiting.items()):
         console.print(f"case {cid}: {'waiting for ' + step if step else 'closed'}")
+
+
+@frameworks_app.command("list")
+def frameworks_list() -> None:
+    """Every imported framework version with its languages and size."""
+    from ivc.bootstrap import bootstrap
+    from ivc.database.core import session_scope
+    from ivc.framework.service import framework_overview
+
+    bootstrap()
+    with session_scope() as session:
+        table = Table()
+        for name in ("codice", "versione", "tipo", "lingue", "voci", "importato"):
+            table.add_column(name)
+        for row in framework_overview(session):
+            table.add_row(
+                row.code,
+                row.version,
+                row.kind,
+                ", ".join(row.languages),
+                str(row.entries),
+                f"{row.imported_at:%Y-%m-%d %H:%M}",
+            )
+        console.print(table)
+
+
+@frameworks_app.command("show")
+def frameworks_show(code: str, lang: str = typer.Option("it", help="Language of the labels shown first.")) -> None:
+    """Show a qualification, a competence (by code) or an ESCO concept (by URI)."""
+    from ivc.database.core import session_scope
+    from ivc.framework.service import describe
+
+    try:
+        with session_scope() as session:
+            info = describe(session, code, lang)
+    except IVCError as exc:
+        _fail(exc)
+        return
+    console.print(f"[bold]{info['title']}[/] ({info['kind']}, {info['framework']})")
+    for key, value in info["fields"].items():
+        if value:
+            console.print(f"[dim]{key}:[/] {value}")
+    for heading, items in info["lists"].items():
+        if items:
+            console.print(f"[bold]{heading}[/]")
+            for item in items:
+                console.print(f"  • {item}")
+
+
+@frameworks_app.command("import")
+def frameworks_import(
+    kind: str = typer.Argument(..., help="repertory | esco"),
+    path: Path = typer.Argument(..., help="A repertory directory, or a directory of ESCO CSV files."),
+    version: str | None = typer.Option(None, help="ESCO version (default: the directory name, e.g. v1.2.0)."),
+) -> None:
+    """Import a framework version: idempotent, all or nothing, errors name file, row and column."""
+    from ivc.bootstrap import bootstrap
+    from ivc.database.core import session_scope
+
+    bootstrap()
+    try:
+        if kind == "repertory":
+            from ivc.framework.service import import_repertory
+
+            with session_scope() as session:
+                framework, created = import_repertory(session, path)
+                console.print(f"{framework.code} {framework.version}: {'imported' if created else 'already imported'}")
+        elif kind == "esco":
+            from ivc.framework.esco import import_esco
+
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=console,
+            ) as progress:
+                bar = progress.add_task("ESCO", total=1)
+
+                def on_progress(name: str, done: int, total: int) -> None:
+                    progress.update(bar, description=name, completed=done, total=max(total, 1))
+
+                with session_scope() as session:
+                    summary = import_esco(session, path, version or path.name, on_progress=on_progress)
+            console.print(
+                f"ESCO {summary.framework.version}: imported {', '.join(summary.imported) or 'nothing'}"
+                f"{'; already there: ' + ', '.join(summary.skipped) if summary.skipped else ''} — "
+                f"{summary.concepts} concepts, {summary.labels} labels, {summary.relations} relations"
+            )
+        else:
+            raise typer.BadParameter("KIND must be 'repertory' or 'esco'")
+    except IVCError as exc:
+        _fail(exc)
+
+
+@frameworks_app.command("search")
+def frameworks_search(
+    text: str,
+    lang: str | None = typer.Option(None, help="Prefer labels in this language (it, en, fr, es, ar, uk…)."),
+    framework: str | None = typer.Option(None, help="Only this framework (RL, ESCO)."),
+    limit: int = typer.Option(20, min=1, max=200),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Search by code, or by words in any loaded language (accents and case do not matter)."""
+    import dataclasses
+    import json
+
+    from ivc.database.core import session_scope
+    from ivc.framework.search import search
+
+    with session_scope() as session:
+        hits = search(session, text, lang=lang, framework=framework, limit=limit)
+    if as_json:
+        print(json.dumps([dataclasses.asdict(h) for h in hits], ensure_ascii=False, indent=1))
+        return
+    table = Table()
+    for name in ("framework", "tipo", "codice / URI", "etichetta", "trovato in"):
+        table.add_column(name)
+    for h in hits:
+        table.add_row(h.framework, h.entity, h.key, h.label, f"{h.matched} [{h.lang}]" if h.matched != h.label else "")
+    console.print(table if hits else "nessun risultato / no results")
 
 
 @app.command()

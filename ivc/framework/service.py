@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from ivc.errors import NotFound, ValidationFailed
-from ivc.framework.models import Competence, Framework, Qualification
+from ivc.framework.models import (
+    Competence,
+    EscoConcept,
+    EscoRelation,
+    Framework,
+    FrameworkLabel,
+    Qualification,
+    text_in,
+)
 from ivc.framework.schema import FrameworkSpec, QualificationSpec
+from ivc.text import fold
 
 
 @dataclass(frozen=True)
@@ -127,7 +139,9 @@ def import_repertory(session: Session, directory: Path) -> tuple[Framework, bool
         session.add(qual)
         session.flush()
         assert qual.id is not None
+        _labels(session, framework.id, "qualification", q.code, q.title, {})
         for c in q.competences:
+            _labels(session, framework.id, "competence", c.code, c.title, c.keywords)
             session.add(
                 Competence(
                     framework_id=framework.id,
@@ -145,6 +159,26 @@ def import_repertory(session: Session, directory: Path) -> tuple[Framework, bool
             )
     session.flush()
     return framework, True
+
+
+def _labels(
+    session: Session, framework_id: int, entity: str, key: str, titles: dict[str, str], hidden: dict[str, list[str]]
+) -> None:
+    """Index a concept's titles (preferred) and colloquial phrasings (hidden) for search."""
+    rows = [("preferred", lang, text) for lang, text in titles.items()]
+    rows += [("hidden", lang, text) for lang, texts in hidden.items() for text in texts]
+    for kind, lang, text in rows:
+        session.add(
+            FrameworkLabel(
+                framework_id=framework_id,
+                entity=entity,
+                entity_key=key,
+                lang=lang,
+                kind=kind,
+                text=text[:1000],
+                folded=fold(text)[:1000],
+            )
+        )
 
 
 def latest_framework(session: Session, code: str) -> Framework:
@@ -171,3 +205,105 @@ def competences_of(session: Session, qualification_id: int) -> list[Competence]:
             select(Competence).where(Competence.qualification_id == qualification_id).order_by(Competence.code)
         )
     )
+
+
+@dataclass(frozen=True)
+class FrameworkRow:
+    code: str
+    version: str
+    kind: str
+    languages: list[str]
+    entries: int
+    imported_at: datetime
+
+
+def framework_overview(session: Session) -> list[FrameworkRow]:
+    counts = dict(
+        session.exec(select(FrameworkLabel.framework_id, func.count()).group_by(col(FrameworkLabel.framework_id))).all()
+    )
+    return [
+        FrameworkRow(f.code, f.version, f.kind, f.languages, int(counts.get(f.id or 0, 0)), f.imported_at)
+        for f in session.exec(select(Framework).order_by(col(Framework.code), col(Framework.imported_at))).all()
+    ]
+
+
+def _texts(items: list[dict[str, str]], lang: str) -> list[str]:
+    return [text_in(item, lang) for item in items]
+
+
+def describe(session: Session, code: str, lang: str = "it") -> dict[str, Any]:
+    """Everything known about a qualification, competence or ESCO concept, for display."""
+    qual = session.exec(
+        select(Qualification).where(Qualification.code == code).order_by(col(Qualification.id).desc())
+    ).first()
+    if qual is not None:
+        fw = session.get(Framework, qual.framework_id)
+        comps = competences_of(session, qual.id or 0)
+        return {
+            "kind": "qualification",
+            "title": f"{qual.code} — {text_in(qual.title, lang)}",
+            "framework": f"{fw.code} {fw.version}" if fw else "",
+            "fields": {
+                "EQF": qual.eqf_level,
+                "description": text_in(qual.description, lang),
+                "ADA": ", ".join(qual.ada),
+                "CP ISTAT": ", ".join(qual.cp_istat),
+                "ATECO": ", ".join(qual.ateco),
+                "regulated": "yes" if qual.regulated_profession else "",
+            },
+            "lists": {
+                "competences": [f"{c.code} {text_in(c.title, lang)}" for c in comps],
+                "ESCO occupations": qual.esco_occupations,
+            },
+        }
+    comp = session.exec(select(Competence).where(Competence.code == code).order_by(col(Competence.id).desc())).first()
+    if comp is not None:
+        fw = session.get(Framework, comp.framework_id)
+        return {
+            "kind": "competence",
+            "title": f"{comp.code} — {text_in(comp.title, lang)}",
+            "framework": f"{fw.code} {fw.version}" if fw else "",
+            "fields": {"description": text_in(comp.description, lang), "ADA": ", ".join(comp.ada)},
+            "lists": {
+                "performance indicators": _texts(comp.performance_indicators, lang),
+                "abilities": _texts(comp.abilities, lang),
+                "knowledge": _texts(comp.knowledge, lang),
+                "ESCO skills": comp.esco_skills,
+            },
+        }
+    concept = session.exec(
+        select(EscoConcept).where(EscoConcept.uri == code).order_by(col(EscoConcept.id).desc())
+    ).first()
+    if concept is not None:
+        fw = session.get(Framework, concept.framework_id)
+        labels = session.exec(
+            select(FrameworkLabel).where(
+                FrameworkLabel.framework_id == concept.framework_id, FrameworkLabel.entity_key == code
+            )
+        ).all()
+        relations = session.exec(
+            select(EscoRelation).where(
+                EscoRelation.framework_id == concept.framework_id,
+                (col(EscoRelation.occupation_uri) == code) | (col(EscoRelation.skill_uri) == code),
+            )
+        ).all()
+        preferred = {lb.lang: lb.text for lb in labels if lb.kind == "preferred"}
+        return {
+            "kind": f"ESCO {concept.concept_type}",
+            "title": preferred.get(lang) or preferred.get("en") or next(iter(preferred.values()), code),
+            "framework": f"{fw.code} {fw.version}" if fw else "",
+            "fields": {
+                "URI": concept.uri,
+                "ISCO": concept.isco_group,
+                "type": concept.skill_type,
+                "description": text_in(concept.descriptions, lang, "en") if concept.descriptions else "",
+            },
+            "lists": {
+                "labels": [f"[{lb.lang}] {lb.text} ({lb.kind})" for lb in labels],
+                "relations": [
+                    f"{r.relation_type}: {r.skill_uri if r.occupation_uri == code else r.occupation_uri}"
+                    for r in relations
+                ][:50],
+            },
+        }
+    raise NotFound(f"no qualification, competence or ESCO concept {code!r}", entity="framework", key=code)

@@ -7,7 +7,6 @@ score. It is the baseline the NLP issue builds on; nothing here is tuned to a te
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -16,23 +15,10 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from ivc.text import STOP_WORDS as _STOP
+from ivc.text import fold
+
 STEM = 5  # prefix length standing in for a lemma across inflected forms
-_STOP_WORDS = (
-    "il lo la i gli le un una uno di a da in con su per tra fra e o ma che del della dei delle al alla",
-    "ai agli nel nella sul sulla ho ha hanno avevo era ero sono come anche non più molto mio mia miei",
-    "the a an of to in on at for with and or but i my me was were had have has is are be it this that",
-    "le la les un une des de du et ou en au aux je j ai avais était mon ma mes pour avec dans sur",
-    "el la los las un una de del y o en con por para yo mi mis era fue había",
-    "у в на з і та й я мені моя мій був була було це що як для до по від",
-    "في من على إلى و أنا كنت مع عن هذا هذه",
-)
-_STOP = frozenset(word for line in _STOP_WORDS for word in line.split())
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form (combining marks removed, Arabic diacritics too)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=1)

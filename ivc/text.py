@@ -1,0 +1,35 @@
+"""Text helpers shared by search and matching: one folding rule for every language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Arabic tatweel and the Arabic letter forms that people type interchangeably.
+_ARABIC = str.maketrans({"\u0640": None, "أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: NFKD, combining marks (and Arabic vowel marks) removed,
+    casefolded. The same function feeds the search index and the queries."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).translate(_ARABIC)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+_STOP_LINES = (
+    "il lo la i gli le un una uno di a da in con su per tra fra e o ma che del della dei delle al alla",
+    "ai agli nel nella sul sulla ho ha hanno avevo era ero sono come anche non piu molto mio mia miei",
+    "the a an of to in on at for with and or but i my me was were had have has is are be it this that",
+    "le la les un une des de du et ou en au aux je j ai avais etait mon ma mes pour avec dans sur",
+    "el la los las un una de del y o en con por para yo mi mis era fue habia",
+    "у в на з і та и я мені моя мои був була було це що як для до по від",
+    "في من على الى و انا كنت مع عن هذا هذه",
+)
+# Function words of the languages ivc ships labels in, already folded.
+STOP_WORDS = frozenset(word for line in _STOP_LINES for word in line.split())
