@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     # Separation of duties (D.Lgs 13/2013 art. 7 c.1 f, terzietà): on by default, configurable.
     separation_of_duties: bool = True
     max_upload_bytes: int = 25 * 1024 * 1024
+    # Issuer key for signed documents (Ed25519, PEM). A development key is generated on first run.
+    issuer_key_file: Path | None = None
+    # Other issuers whose documents ``ivc verify`` accepts (did:key identifiers), e.g. a previous key.
+    trusted_issuers: list[str] = Field(default_factory=list)
+    # Base address printed in the QR code of each document (the public verification page).
+    verify_url: str = "https://ivc.regione.liguria.it/verifica"
     sql_echo: bool = False
 
     @property
@@ -42,6 +48,10 @@ class Settings(BaseSettings):
     @property
     def resolved_evidence_dir(self) -> Path:
         return self.evidence_dir or (self.data_dir / "evidence")
+
+    @property
+    def resolved_issuer_key_file(self) -> Path:
+        return self.issuer_key_file or (self.data_dir / "keys" / "issuer-ed25519.pem")
 
     @property
     def prefect_home(self) -> Path:

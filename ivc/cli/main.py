@@ -336,6 +336,104 @@ def frameworks_search(
 
 
 @app.command()
+def verify(
+    target: str = typer.Argument(..., help="A PDF or JSON file, or a verification code (e.g. 4HZ9-BMQ9-AQ4P)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Check a document: valid, tampered, revoked, unknown issuer or unknown, with the reason."""
+    import dataclasses
+    import json
+
+    from ivc.database.core import session_scope
+    from ivc.document.verify import Verdict, verify_bytes, verify_code
+
+    path = Path(target)
+    with session_scope() as session:
+        if path.is_file():
+            result = verify_bytes(session, path.read_bytes()[: 30 * 1024 * 1024 + 1])
+        else:
+            result = verify_code(session, target)
+    if as_json:
+        print(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=1, default=str))
+    else:
+        colour = {"valid": "green", "revoked": "yellow"}.get(result.verdict.value, "red")
+        console.print(f"[bold {colour}]{result.verdict.value.upper()}[/]: {result.reason}")
+        doc = result.document
+        if doc:
+            console.print(f"{doc['type']} n. {doc['number']} — {doc['issued_at'][:10]} — {doc['issuer']}")
+            console.print(f"titolare: {doc['holder']['name']}")
+            for q in doc["qualifications"]:
+                console.print(f"qualificazione: {q['code']} {q['title']} (EQF {q['eqf_level']})")
+            for c in doc["competences"]:
+                console.print(f"  • {c['code']} {c['title']}")
+    raise typer.Exit(0 if result.verdict is Verdict.VALID else 1)
+
+
+document_app = typer.Typer(help="Issued documents: export and revoke.", no_args_is_help=True)
+app.add_typer(document_app, name="document")
+
+
+@document_app.command("export")
+def document_export(
+    number_or_id: str = typer.Argument(..., help="Register number (CE/2026/000001) or document id."),
+    fmt: str = typer.Option("pdf", "--format", help="pdf | json | openbadge | europass | europass-jwt"),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the file."),
+) -> None:
+    """Write an issued document, or one of its machine-readable shapes, to a file."""
+    import json
+
+    from sqlmodel import select
+
+    from ivc.database.core import session_scope
+    from ivc.document.models import IssuedDocument
+    from ivc.evidence.storage import get_store
+
+    with session_scope() as session:
+        stmt = select(IssuedDocument).where(
+            (IssuedDocument.number == number_or_id)
+            | (IssuedDocument.id == (int(number_or_id) if number_or_id.isdigit() else -1))
+        )
+        doc = session.exec(stmt).first()
+        if doc is None:
+            _fail(IVCError(f"no document {number_or_id!r}"))
+            return
+        key = {"json": "twin", "openbadge": "openbadge", "europass": "europass", "europass-jwt": "europass_jwt"}
+        if fmt == "pdf":
+            out.write_bytes(get_store().get(doc.sha256))
+        elif fmt in key and key[fmt] in doc.credentials:
+            value = doc.credentials[key[fmt]]
+            out.write_text(
+                value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
+        else:
+            _fail(IVCError(f"document {doc.number} has no {fmt!r} form"))
+    console.print(f"written {out}")
+
+
+@document_app.command("revoke")
+def document_revoke(
+    number: str, reason: str = typer.Option(..., help="Why it is revoked."), as_user: str = typer.Option(..., "--as")
+) -> None:
+    """Revoke an issued document (ALFA); verification then reports it as revoked."""
+    from sqlmodel import select
+
+    from ivc.auth.service import get_actor
+    from ivc.database.core import session_scope
+    from ivc.document.models import IssuedDocument
+    from ivc.document.service import revoke
+
+    try:
+        with session_scope() as session:
+            doc = session.exec(select(IssuedDocument).where(IssuedDocument.number == number)).first()
+            if doc is None:
+                raise IVCError(f"no document {number!r}")
+            revoke(session, doc, reason, get_actor(session, as_user))
+    except IVCError as exc:
+        _fail(exc)
+    console.print(f"{number} revoked")
+
+
+@app.command()
 def ui(port: int = typer.Option(8501, help="Port of the web interface.")) -> None:
     """Start the Streamlit web interface."""
     from ivc.bootstrap import bootstrap

@@ -39,6 +39,10 @@ class IssuedDocument(Tracked, table=True):
     size: int
     storage_key: str = Field(max_length=200)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    # Signed shapes: {"twin": …} for every document; "openbadge" and "europass" for certificates.
+    credentials: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    # Identity fields beyond the name that the holder chose to show on public verification.
+    shared_fields: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by: str | None = Field(default=None, max_length=64)
     revocation_reason: str | None = Field(default=None, max_length=2000)

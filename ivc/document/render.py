@@ -1,38 +1,41 @@
-"""Render a document payload to PDF with reportlab: A4, Italian beside a second language,
-fonts embedded, fixed metadata so the same payload always gives the same bytes.
+"""Render a document payload to PDF with reportlab: A4, the Region's and ALFA's header, Italian
+beside the person's language (right-to-left where needed), any script for names, a QR code with
+the verification link, and the signed JSON twin embedded as an attachment.
 
-Layouts and fixed wording come from ``certificates/texts/<lang>.yaml``.
+Rendering is deterministic: fixed metadata (``invariant``), fonts subset the same way, and the
+attachment written by pypdf without time stamps — the same payload always gives the same bytes.
+Fixed wording comes from ``certificates/texts/<lang>.yaml``.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import yaml
+from pypdf import PdfReader, PdfWriter
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ivc.config import get_settings
+from ivc.document.credentials import verify_link
+from ivc.document.typography import BOLD, REGULAR, fonts, is_rtl, markup, visual, wrap_rtl
 from ivc.framework.models import text_in
 
-_FONT = "IVCSans"
-_FONT_BOLD = "IVCSans-Bold"
-
-
-@lru_cache(maxsize=1)
-def _register_fonts() -> None:
-    fonts = get_settings().certificates_dir / "fonts"
-    pdfmetrics.registerFont(TTFont(_FONT, str(fonts / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(_FONT_BOLD, str(fonts / "DejaVuSans-Bold.ttf")))
+BLUE = colors.HexColor("#0b4f8a")
+GREY = colors.HexColor("#555555")
+LIGHT = colors.HexColor("#eef3f8")
+ATTACHMENT = "ivc-document.json"
+_WIDTH = A4[0] - 36 * mm
 
 
 @lru_cache(maxsize=16)
@@ -50,170 +53,222 @@ def second_language(person_language: str) -> str:
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=_FONT, fontSize=9, leading=12)
+    base = ParagraphStyle("base", fontName=REGULAR, fontSize=9, leading=12.5)
     return {
         "base": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10, textColor=colors.HexColor("#444444")),
-        "h1": ParagraphStyle("h1", parent=base, fontName=_FONT_BOLD, fontSize=15, leading=19, spaceAfter=2),
-        "h1b": ParagraphStyle("h1b", parent=base, fontSize=11, leading=14, textColor=colors.HexColor("#555555")),
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10, textColor=GREY),
+        "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=16, leading=20, textColor=BLUE),
+        "h1b": ParagraphStyle("h1b", parent=base, fontSize=11.5, leading=15, textColor=GREY),
         "h2": ParagraphStyle(
-            "h2",
-            parent=base,
-            fontName=_FONT_BOLD,
-            fontSize=11,
-            leading=15,
-            spaceBefore=8,
-            spaceAfter=4,
-            textColor=colors.HexColor("#0b4f8a"),
+            "h2", parent=base, fontName=BOLD, fontSize=11, leading=15, spaceBefore=9, spaceAfter=3, textColor=BLUE
         ),
-        "bold": ParagraphStyle("bold", parent=base, fontName=_FONT_BOLD),
+        "bold": ParagraphStyle("bold", parent=base, fontName=BOLD),
     }
 
 
-def _p(text: Any, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(str(text if text is not None else "—")).replace("\n", "<br/>"), style)
+def _para(text: Any, style: ParagraphStyle, bold: bool = False) -> list[Flowable]:
+    """One paragraph of any script; right-to-left text is broken into lines first, then shaped."""
+    value = " ".join(str(text).split()) if text is not None else "—"
+    if value and is_rtl(value):
+        right = ParagraphStyle(f"{style.name}-rtl", parent=style, alignment=TA_RIGHT)
+        return [Paragraph(markup(line, bold), right) for line in wrap_rtl(value, _WIDTH - 4, style.fontSize)]
+    return [Paragraph(markup(value, bold), style)]
 
 
-def render_pdf(payload: dict[str, Any], second_lang: str) -> bytes:
-    _register_fonts()
+def _qr(link: str) -> Drawing:
+    widget = QrCodeWidget(link, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    size = 30 * mm
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, Any] | None = None) -> bytes:
+    fonts()
     st = _styles()
     doc_type = payload["type"]
     it, other = texts("it"), texts(second_lang) or texts("en")
 
     def label(key: str) -> str:
         a, b = it.get("labels", {}).get(key, key), other.get("labels", {}).get(key, "")
-        return f"{a} / {b}" if b and b != a else a
+        return markup(a, True) + (" / " + markup(b, True) if b and b != a else "")
 
-    buf = io.BytesIO()
+    def cell(key: str, value: Any) -> list[Any]:
+        a, b = it.get("labels", {}).get(key, key), other.get("labels", {}).get(key, "")
+        name_cell: list[Flowable] = [Paragraph(markup(a, True), st["small"])]
+        if b and b != a:
+            name_cell += _para(b, st["small"])
+        return [name_cell, _para(value, st["base"])]
+
     title = it.get(doc_type, {}).get("title", doc_type)
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=26 * mm,
-        bottomMargin=18 * mm,
-        title=title,
-        author=payload["ente_titolare"]["name"],
-        subject=payload["number"],
-        creator="ivc",
-        producer="ivc",
-        invariant=1,
+    link = verify_link(payload)
+    heading: list[Flowable] = [Paragraph(markup(title, True), st["h1"])]
+    heading += _para(other.get(doc_type, {}).get("title", ""), st["h1b"])
+    heading += [Spacer(1, 4), *_para(it.get(doc_type, {}).get("legal", ""), st["small"])]
+    heading += _para(other.get(doc_type, {}).get("legal", ""), st["small"])
+    top = Table(
+        [[heading, [_qr(link), Paragraph(markup(payload["verification_code"], True), st["small"])]]],
+        colWidths=[_WIDTH - 34 * mm, 34 * mm],
     )
-    story: list[Any] = [
-        _p(title, st["h1"]),
-        _p(other.get(doc_type, {}).get("title", ""), st["h1b"]),
-        Spacer(1, 4),
-        _p(it.get(doc_type, {}).get("legal", ""), st["small"]),
-        _p(other.get(doc_type, {}).get("legal", ""), st["small"]),
-        Spacer(1, 6),
-    ]
+    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER")]))
+    story: list[Flowable] = [top, Spacer(1, 6)]
+
     holder = payload["holder"]
     name = f"{holder['given_name']} {holder['family_name']}"
-    if holder.get("name_native"):
-        name += f" ({holder['name_native']})"
     birth = ", ".join(x for x in (holder.get("birth_date"), holder.get("birth_place")) if x) or None
     act = payload["ente_titolato"]["authorisation_act"]
     rows = [
-        [_p(label("number"), st["bold"]), _p(payload["number"], st["base"])],
-        [
-            _p(label("issued_on"), st["bold"]),
-            _p(f"{payload['issued_at'][:10]} — {payload.get('place') or ''}", st["base"]),
-        ],
-        [_p(label("name"), st["bold"]), _p(name, st["base"])],
-        [_p(label("birth"), st["bold"]), _p(birth, st["base"])],
-        [_p(label("codice_fiscale"), st["bold"]), _p(holder.get("codice_fiscale"), st["base"])],
-        [_p(label("ente_titolare"), st["bold"]), _p(payload["ente_titolare"]["name"], st["base"])],
-        [_p(label("ente_titolato"), st["bold"]), _p(payload["ente_titolato"]["name"], st["base"])],
-        [
-            _p(label("authorisation"), st["bold"]),
-            _p(f"{act['number']} ({act['date']})", st["base"]),
-        ],
-        [_p(label("verification"), st["bold"]), _p(payload["verification_code"], st["bold"])],
+        cell("number", payload["number"]),
+        cell("issued_on", f"{payload['issued_at'][:10]} — {payload.get('place') or ''}"),
+        cell("name", name),
+    ]
+    if holder.get("name_native"):
+        rows.append(["", _para(holder["name_native"], st["base"])])
+    rows += [
+        cell("birth", birth),
+        cell("codice_fiscale", holder.get("codice_fiscale")),
+        cell("ente_titolare", payload["ente_titolare"]["name"]),
+        cell("ente_titolato", payload["ente_titolato"]["name"]),
+        cell("authorisation", f"{act['number']} ({act['date']})"),
     ]
     if payload.get("commission"):
         c = payload["commission"]
-        rows.append(
-            [
-                _p(label("commission"), st["bold"]),
-                _p(f"{c['president']}; {c['method_expert']}; {c['sector_expert']}", st["base"]),
-            ]
-        )
-        rows.append([_p(label("exam_date"), st["bold"]), _p(payload.get("exam_date"), st["base"])])
-    table = Table(rows, colWidths=[55 * mm, 119 * mm])
+        rows.append(cell("commission", f"{c['president']}; {c['method_expert']}; {c['sector_expert']}"))
+        rows.append(cell("exam_date", payload.get("exam_date")))
+    table = Table(rows, colWidths=[58 * mm, _WIDTH - 58 * mm])
     table.setStyle(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")),
-                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f6fa")),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d5dde6")),
+                ("BACKGROUND", (0, 0), (0, -1), LIGHT),
             ]
         )
     )
     story.append(table)
 
     for q in payload["qualifications"]:
-        story.append(_p(f"{label('qualification')}: {q['code']} — {text_in(q['title'], 'it')}", st["h2"]))
+        story.append(Paragraph(label("qualification"), st["h2"]))
+        story += _para(f"{q['code']} — {text_in(q['title'], 'it')}", st["bold"], bold=True)
         if second_lang != "it":
-            story.append(_p(text_in(q["title"], second_lang, "en"), st["h1b"]))
-        story.append(_p(text_in(q["description"], "it"), st["base"]))
-        refs = [
-            f"{label('repertory')}: {payload['framework']['code']} {payload['framework']['version']}",
-            f"{label('eqf')}: {q['eqf_level']}",
-        ]
-        if q.get("ateco"):
-            refs.append(f"{label('ateco')}: {', '.join(q['ateco'])}")
-        if q.get("cp_istat"):
-            refs.append(f"{label('cp_istat')}: {', '.join(q['cp_istat'])}")
-        if q.get("ada"):
-            refs.append(f"{label('ada')}: {', '.join(q['ada'])}")
-        story.append(_p(" · ".join(refs), st["small"]))
+            story += _para(text_in(q["title"], second_lang, "en"), st["h1b"])
+        story += _para(text_in(q["description"], "it"), st["base"])
+        refs = [f"{payload['framework']['code']} {payload['framework']['version']}", f"EQF {q['eqf_level']}"]
+        for key, name_ in (("ateco", "ATECO"), ("cp_istat", "CP ISTAT"), ("ada", "ADA")):
+            if q.get(key):
+                refs.append(f"{name_} {', '.join(q[key])}")
+        story.append(Paragraph(markup(" · ".join(refs)), st["small"]))
 
-    story.append(_p(label("competences"), st["h2"]))
+    story.append(Paragraph(label("competences"), st["h2"]))
     for c in payload["competences"]:
-        line = f"{c['code']} — {text_in(c['title'], 'it')}"
+        block: list[Flowable] = _para(f"{c['code']} — {text_in(c['title'], 'it')}", st["bold"], bold=True)
         if second_lang != "it":
-            line += f" / {text_in(c['title'], second_lang, 'en')}"
-        story.append(_p(line, st["bold"]))
+            block += _para(text_in(c["title"], second_lang, "en"), st["base"])
         learned = "; ".join(
             f"{x['what']} ({x.get('where') or ''} {x.get('from') or ''}–{x.get('to') or ''})" for x in c["learned"]
         )
-        story.append(_p(f"{label('learned')}: {learned or '—'}", st["base"]))
+        block.append(Paragraph(label("learned") + ": " + markup(learned or "—"), st["base"]))
         assessed = "; ".join(
             f"{a['method']} {a.get('date') or ''} {a.get('outcome') or ''}".strip() for a in c["assessed"]
         )
-        story.append(_p(f"{label('assessed')}: {assessed or '—'}", st["base"]))
+        block.append(Paragraph(label("assessed") + ": " + markup(assessed or "—"), st["base"]))
         refs = []
         if c.get("ada"):
-            refs.append(f"{label('ada')}: {', '.join(c['ada'])}")
+            refs.append(f"ADA {', '.join(c['ada'])}")
         if c.get("esco_skills"):
-            refs.append(f"{label('esco')}: {', '.join(u.rsplit('/', 1)[-1][:8] for u in c['esco_skills'])}")
+            refs.append(f"ESCO {', '.join(u.rsplit('/', 1)[-1][:8] for u in c['esco_skills'])}")
         if refs:
-            story.append(_p(" · ".join(refs), st["small"]))
-        story.append(Spacer(1, 4))
+            block.append(Paragraph(markup(" · ".join(refs)), st["small"]))
+        story.append(KeepTogether([*block, Spacer(1, 5)]))
 
-    if payload["type"] == "documento_trasparenza":
-        story.append(_p(label("experiences"), st["h2"]))
+    if doc_type == "documento_trasparenza":
+        story.append(Paragraph(label("experiences"), st["h2"]))
         for e in payload["experiences"]:
-            story.append(
-                _p(f"{e['title']} — {e.get('place') or ''} ({e.get('from') or ''}–{e.get('to') or ''})", st["bold"])
+            block = _para(
+                f"{e['title']} — {e.get('place') or ''} ({e.get('from') or ''}–{e.get('to') or ''})",
+                st["bold"],
+                bold=True,
             )
-            story.append(_p(e.get("text_it") or "", st["base"]))
-        story.append(_p(label("evidence"), st["h2"]))
+            block += _para(e.get("text_it") or "", st["base"])
+            if e.get("text_original"):
+                block += _para(e["text_original"], st["small"])
+            story.append(KeepTogether([*block, Spacer(1, 4)]))
+        story.append(Paragraph(label("evidence"), st["h2"]))
+        if not payload["evidence"]:
+            story.append(Paragraph("—", st["small"]))
         for ev in payload["evidence"]:
-            story.append(_p(f"#{ev['id']} {ev['title']} ({ev['type']}) sha256 {ev['sha256'][:16]}…", st["small"]))
+            story.append(
+                Paragraph(
+                    markup(f"#{ev['id']} {ev['title']} ({ev['type']}) — sha256 {ev['sha256'][:16]}…"), st["small"]
+                )
+            )
 
-    def footer(canvas: Any, document: Any) -> None:
+    hint = f"{it.get('labels', {}).get('verify_hint', '')} · {link}"
+
+    def page(canvas: Any, document: Any) -> None:
         canvas.saveState()
-        canvas.setFont(_FONT_BOLD, 9)
-        canvas.setFillColor(colors.HexColor("#0b4f8a"))
-        canvas.drawString(18 * mm, A4[1] - 14 * mm, payload["ente_titolare"]["name"])
-        canvas.setFont(_FONT, 8)
-        canvas.drawRightString(A4[0] - 18 * mm, A4[1] - 14 * mm, "ALFA Liguria")
-        canvas.setFillColor(colors.HexColor("#666666"))
+        canvas.setFillColor(BLUE)
+        canvas.rect(0, A4[1] - 8 * mm, A4[0], 8 * mm, stroke=0, fill=1)
+        canvas.setFont(BOLD, 10)
+        canvas.drawString(18 * mm, A4[1] - 16 * mm, payload["ente_titolare"]["name"])
+        canvas.setFont(REGULAR, 7.5)
+        canvas.setFillColor(GREY)
+        canvas.drawString(18 * mm, A4[1] - 19.5 * mm, "Ente pubblico titolare — D.Lgs 13/2013")
+        canvas.setFillColor(BLUE)
+        canvas.setFont(BOLD, 10)
+        canvas.drawRightString(A4[0] - 18 * mm, A4[1] - 16 * mm, "ALFA Liguria")
+        canvas.setFont(REGULAR, 7.5)
+        canvas.setFillColor(GREY)
+        canvas.drawRightString(
+            A4[0] - 18 * mm, A4[1] - 19.5 * mm, "Agenzia regionale per il Lavoro, la Formazione e l'Accreditamento"
+        )
+        canvas.setStrokeColor(colors.HexColor("#d5dde6"))
+        canvas.line(18 * mm, 14 * mm, A4[0] - 18 * mm, 14 * mm)
+        canvas.setFont(REGULAR, 7)
         canvas.drawString(18 * mm, 10 * mm, f"{payload['number']} · {payload['verification_code']}")
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"{label('page')} {document.page}")
+        canvas.drawString(18 * mm, 6.5 * mm, visual(hint)[:140])
+        canvas.drawRightString(
+            A4[0] - 18 * mm, 10 * mm, f"{it.get('labels', {}).get('page', 'Pagina')} {document.page}"
+        )
         canvas.restoreState()
 
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buf.getvalue()
+    buf = io.BytesIO()
+    SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=26 * mm,
+        bottomMargin=20 * mm,
+        title=title,
+        author=payload["ente_titolare"]["name"],
+        subject=payload["number"],
+        creator="ivc",
+        producer="ivc",
+        invariant=1,
+    ).build(story, onFirstPage=page, onLaterPages=page)
+    if attachment is None:
+        return buf.getvalue()
+    return attach_json(buf.getvalue(), attachment)
+
+
+def attach_json(pdf: bytes, data: dict[str, Any], name: str = ATTACHMENT) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_attachment(name, json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8"))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def embedded_json(pdf: bytes, name: str = ATTACHMENT) -> dict[str, Any] | None:
+    """The JSON twin embedded in an ivc PDF, or None if there is none or it is not JSON."""
+    try:
+        attachments = PdfReader(io.BytesIO(pdf)).attachments
+        blobs = attachments.get(name)
+        if not blobs:
+            return None
+        data = json.loads(blobs[0])
+        return data if isinstance(data, dict) else None
+    except Exception:  # a damaged PDF has no trustworthy attachment
+        return None

@@ -1,4 +1,4 @@
-"""Issue documents: number them, check their minimum elements, render, store, register.
+"""Issue documents: number them, check their minimum elements, sign, render, store, register.
 
 Everything happens in the caller's transaction: if anything fails, the register number is given
 back and no row exists. The rendered file goes to the content store first (content-addressed,
@@ -7,21 +7,27 @@ so a retry after a crash never duplicates anything).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
-from ivc.auth.roles import Actor
+from ivc.auth.roles import Actor, Role
 from ivc.case.models import Case
 from ivc.case.states import DocumentType
 from ivc.database.core import utcnow
+from ivc.document import credentials
 from ivc.document.elements import missing_elements
 from ivc.document.models import IssuedDocument
 from ivc.document.payload import build_payload
 from ivc.document.register import new_verification_code, next_number
 from ivc.document.render import render_pdf, second_language
-from ivc.errors import DomainError, NotFound
+from ivc.document.signing import issuer_did, sign, sign_jwt
+from ivc.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from ivc.evidence.storage import EvidenceStore, get_store
 from ivc.person.service import get_person
+
+SHAREABLE = ("birth_date", "birth_place", "citizenship", "codice_fiscale", "name_native")
 
 
 def existing_document(session: Session, case_id: int, doc_type: DocumentType) -> IssuedDocument | None:
@@ -41,7 +47,8 @@ def issue(
     existing = existing_document(session, case.id or 0, doc_type)
     if existing is not None:
         return existing
-    issued_at = utcnow()
+    # Microseconds dropped: the time is part of what is signed and printed.
+    issued_at = utcnow().replace(microsecond=0)
     seq, number = next_number(session, doc_type, issued_at.year)
     code = new_verification_code()
     payload = build_payload(
@@ -60,9 +67,18 @@ def issue(
             code="document_incomplete",
             missing=missing,
         )
+    did = issuer_did()
+    payload["issuer"] = {"id": did, "name": payload["ente_titolare"]["name"]}
+    created = payload["issued_at"].replace("+00:00", "Z")
+    signed: dict[str, Any] = {"twin": sign(payload, created)}
+    if doc_type is DocumentType.CERTIFICATE:
+        signed["openbadge"] = sign(credentials.openbadge(payload, did), created, proof_list=True)
+        europass = credentials.europass(payload, did)
+        signed["europass"] = europass
+        signed["europass_jwt"] = sign_jwt(europass)
     person = get_person(session, case.person_id)
     lang = second_language(person.preferred_language)
-    pdf = render_pdf(payload, lang)
+    pdf = render_pdf(payload, lang, attachment=signed["twin"])
     blob = (store or get_store()).put_bytes(pdf)
     revision = 1 + len(
         session.exec(
@@ -84,6 +100,7 @@ def issue(
         size=blob.size,
         storage_key=blob.key,
         payload=payload,
+        credentials=signed,
         created_by=actor.username,
         territory=case.territory,
     )
@@ -99,6 +116,57 @@ def issue(
         territory=case.territory,
         after={"type": doc_type.value, "number": number, "sha256": blob.key},
     )
+    return document
+
+
+def revoke(session: Session, document: IssuedDocument, reason: str, actor: Actor) -> IssuedDocument:
+    """Revoke an issued document with a reason (ALFA); verification reports it as revoked."""
+    if actor.role not in (Role.ALFA_REVIEWER, Role.ADMIN):
+        raise PermissionDenied(f"role {actor.role.value} may not revoke documents")
+    if not reason.strip():
+        raise ValidationFailed("a revocation needs a reason", field="reason")
+    if document.revoked_at is not None:
+        raise DomainError(f"document {document.number} is already revoked")
+    document.revoked_at = utcnow()
+    document.revoked_by = actor.username
+    document.revocation_reason = reason.strip()[:2000]
+    session.add(document)
+    audit.record(
+        session,
+        actor,
+        "document.revoked",
+        entity="document",
+        entity_id=document.id,
+        case_id=document.case_id,
+        territory=document.territory,
+        after={"reason": document.revocation_reason},
+    )
+    session.flush()
+    return document
+
+
+def share_fields(session: Session, document: IssuedDocument, fields: list[str], actor: Actor) -> IssuedDocument:
+    """The holder (through their operator) chooses which identity fields public verification shows."""
+    unknown = set(fields) - set(SHAREABLE)
+    if unknown:
+        raise ValidationFailed(f"cannot share {sorted(unknown)}; choose among {list(SHAREABLE)}", field="fields")
+    if actor.role not in (Role.OPERATOR, Role.ALFA_REVIEWER) or not actor.can_work_in(document.territory):
+        raise PermissionDenied(f"{actor.username} cannot change what document {document.number} shows")
+    before = list(document.shared_fields)
+    document.shared_fields = sorted(set(fields))
+    session.add(document)
+    audit.record(
+        session,
+        actor,
+        "document.sharing_changed",
+        entity="document",
+        entity_id=document.id,
+        case_id=document.case_id,
+        territory=document.territory,
+        before={"shared": before},
+        after={"shared": document.shared_fields},
+    )
+    session.flush()
     return document
 
 

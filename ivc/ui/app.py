@@ -15,17 +15,17 @@ from ivc.errors import IVCError
 from ivc.framework.models import Competence, text_in
 from ivc.i18n import languages, t
 from ivc.person.models import Person
+from ivc.ui import verify_page
 
 
-def _sidebar() -> tuple[Actor | None, str]:
-    lang = st.sidebar.selectbox("Lingua / Language", languages(), index=languages().index("it"), key="lang")
+def _sidebar(lang: str) -> Actor | None:
     with session_scope() as session:
         users = [u.username for u in list_users(session) if u.role != "system"]
     username = st.sidebar.selectbox(t("app.sign_in_as", lang), users, key="user")
     if not username:
-        return None, lang
+        return None
     with session_scope() as session:
-        return get_actor(session, username), lang
+        return get_actor(session, username)
 
 
 def _case_list(actor: Actor, lang: str) -> int | None:
@@ -107,9 +107,16 @@ def _case_detail(actor: Actor, case_id: int, lang: str) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="ivc", layout="wide")
-    actor, lang = _sidebar()
+    lang = st.sidebar.selectbox("Lingua / Language", languages(), index=languages().index("it"), key="lang")
+    page = st.sidebar.radio(
+        t("app.page", lang), ["cases", "verify"], key="page", format_func=lambda p: t(f"app.pages.{p}", lang)
+    )
     st.title(t("app.title", lang))
     st.caption(t("app.subtitle", lang))
+    if page == "verify":  # public: no sign-in
+        verify_page.render(lang)
+        return
+    actor = _sidebar(lang)
     if actor is None:
         return
     try:

@@ -1,0 +1,105 @@
+"""Fonts and text for PDFs in any script: per-character font fallback (Latin, Cyrillic, Arabic,
+Bengali, Devanagari, Ethiopic, Chinese…), Arabic shaping and right-to-left ordering.
+
+reportlab draws glyphs in the order given and does not shape, so Arabic text is reshaped into
+presentation forms (arabic-reshaper) and put in visual order (python-bidi) line by line, after
+the line breaks are chosen on the logical text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from xml.sax.saxutils import escape
+
+import arabic_reshaper
+from bidi import get_display
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+from ivc.config import get_settings
+
+REGULAR = "IVCSans"
+BOLD = "IVCSans-Bold"
+# Fallbacks in order, tried for any character the main font lacks.
+_FALLBACK_FILES = (
+    ("IVCArabic", "NotoSansArabic-Regular.ttf"),
+    ("IVCBengali", "NotoSansBengali-Regular.ttf"),
+    ("IVCDevanagari", "NotoSansDevanagari-Regular.ttf"),
+    ("IVCEthiopic", "NotoSansEthiopic-Regular.ttf"),
+    ("IVCCJK", "DroidSansFallbackFull.ttf"),
+)
+_RESHAPER = arabic_reshaper.ArabicReshaper({"delete_harakat": False, "support_ligatures": True})
+
+
+@lru_cache(maxsize=1)
+def fonts() -> dict[str, frozenset[int]]:
+    """Register the shipped fonts once; returns each font's character coverage."""
+    directory = get_settings().certificates_dir / "fonts"
+    coverage: dict[str, frozenset[int]] = {}
+    for name, file in ((REGULAR, "DejaVuSans.ttf"), (BOLD, "DejaVuSans-Bold.ttf"), *_FALLBACK_FILES):
+        font = TTFont(name, str(directory / file))
+        pdfmetrics.registerFont(font)
+        coverage[name] = frozenset(font.face.charToGlyph)
+    return coverage
+
+
+def _font_for(ch: str, main: str) -> str:
+    cover = fonts()
+    if ord(ch) in cover[main] or ch.isspace() or unicodedata.category(ch).startswith("C"):
+        return main
+    for name, _ in _FALLBACK_FILES:
+        if ord(ch) in cover[name]:
+            return name
+    return main
+
+
+def is_rtl(text: str) -> bool:
+    strong = [unicodedata.bidirectional(ch) for ch in text if unicodedata.bidirectional(ch) in ("L", "R", "AL")]
+    return bool(strong) and sum(1 for b in strong if b in ("R", "AL")) > len(strong) / 2
+
+
+def has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+def visual(text: str) -> str:
+    """Shape Arabic letters and reorder one line for display (no-op for left-to-right text)."""
+    if not has_rtl(text):
+        return text
+    return str(get_display(_RESHAPER.reshape(text), base_dir="R" if is_rtl(text) else "L"))
+
+
+def markup(text: object, bold: bool = False) -> str:
+    """Paragraph markup for one line of any script: escaped, shaped, with font fallbacks."""
+    value = visual(" ".join(str(text).split())) if text is not None else "—"
+    main = BOLD if bold else REGULAR
+    out: list[str] = []
+    current, run = main, ""
+    for ch in value:
+        font = _font_for(ch, main)
+        if font != current and run:
+            out.append(run if current == main else f'<font name="{current}">{run}</font>')
+            run = ""
+        current = font
+        run += escape(ch)
+    if run:
+        out.append(run if current == main else f'<font name="{current}">{run}</font>')
+    return "".join(out) or "—"
+
+
+def wrap_rtl(text: str, width: float, size: float) -> list[str]:
+    """Break right-to-left text into lines that fit ``width`` (measured shaped), in logical order."""
+    fonts()
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and pdfmetrics.stringWidth(_RESHAPER.reshape(candidate), REGULAR, size) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return lines

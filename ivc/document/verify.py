@@ -1,0 +1,144 @@
+"""Verify a document from its code, its PDF or its JSON: valid, tampered, revoked, unknown issuer,
+or unknown — with the reason, and the public view of what it certifies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ivc.document.models import IssuedDocument
+from ivc.document.register import normalise_code
+from ivc.document.render import embedded_json
+from ivc.document.signing import trusted_issuers, verify, verify_jwt
+from ivc.framework.models import text_in
+
+MAX_BYTES = 30 * 1024 * 1024
+
+
+class Verdict(StrEnum):
+    VALID = "valid"
+    TAMPERED = "tampered"
+    REVOKED = "revoked"
+    UNKNOWN_ISSUER = "unknown_issuer"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Verification:
+    verdict: Verdict
+    reason: str
+    document: dict[str, Any] = field(default_factory=dict)  # public view, empty when unknown
+
+
+def public_view(doc: IssuedDocument) -> dict[str, Any]:
+    """What a verifier sees: the full certified content, the minimum identity (name) and whatever
+    else the holder chose to share."""
+    p = doc.payload
+    holder = p.get("holder", {})
+    identity = {"name": f"{holder.get('given_name', '')} {holder.get('family_name', '')}".strip()}
+    identity.update({k: holder.get(k) for k in doc.shared_fields if holder.get(k)})
+    return {
+        "type": doc.doc_type,
+        "number": doc.number,
+        "issued_at": p.get("issued_at"),
+        "issuer": p.get("ente_titolare", {}).get("name"),
+        "issued_by_body": p.get("ente_titolato", {}).get("name"),
+        "holder": identity,
+        "qualifications": [
+            {"code": q["code"], "title": text_in(q["title"], "it"), "eqf_level": q["eqf_level"]}
+            for q in p.get("qualifications", [])
+        ],
+        "competences": [{"code": c["code"], "title": text_in(c["title"], "it")} for c in p.get("competences", [])],
+        "revoked": doc.revoked_at is not None,
+        "revocation_reason": doc.revocation_reason,
+    }
+
+
+def _registered(session: Session, doc: IssuedDocument, how: str) -> Verification:
+    if doc.revoked_at is not None:
+        return Verification(
+            Verdict.REVOKED, f"revoked on {doc.revoked_at:%Y-%m-%d}: {doc.revocation_reason}", public_view(doc)
+        )
+    return Verification(Verdict.VALID, f"{how}; document {doc.number} is in the register", public_view(doc))
+
+
+def verify_code(session: Session, code: str) -> Verification:
+    normalised = normalise_code(code[:64])
+    doc = session.exec(select(IssuedDocument).where(IssuedDocument.verification_code == normalised)).first()
+    if doc is None:
+        return Verification(Verdict.UNKNOWN, "no document has this verification code")
+    return _registered(session, doc, "the verification code matches")
+
+
+def _code_of(data: dict[str, Any]) -> str | None:
+    if isinstance(data.get("verification_code"), str):
+        return str(data["verification_code"])
+    ident = str(data.get("id", ""))
+    return ident.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or None
+
+
+def verify_json(session: Session, data: dict[str, Any]) -> Verification:
+    if "proof" not in data:
+        return Verification(Verdict.UNKNOWN, "the JSON carries no proof: it is not a signed ivc document")
+    ok, issuer = verify(data)
+    if not ok:
+        return Verification(Verdict.TAMPERED, "the signature does not match the content: it was changed after issuance")
+    if issuer not in trusted_issuers():
+        return Verification(Verdict.UNKNOWN_ISSUER, f"signed by {issuer}, which is not a trusted issuer")
+    code = _code_of(data)
+    doc = session.exec(select(IssuedDocument).where(IssuedDocument.verification_code == code)).first() if code else None
+    if doc is None:
+        return Verification(Verdict.UNKNOWN, "the signature is valid but the document is not in this register")
+    return _registered(session, doc, "the signature is valid")
+
+
+def verify_token(session: Session, token: str) -> Verification:
+    """A compact JWS (the Europass EDC export)."""
+    ok, issuer, credential = verify_jwt(token)
+    if issuer is None:
+        return Verification(Verdict.UNKNOWN, "not a readable signed token")
+    if not ok or credential is None:
+        return Verification(Verdict.TAMPERED, "the signature does not match the content: it was changed after issuance")
+    if issuer not in trusted_issuers():
+        return Verification(Verdict.UNKNOWN_ISSUER, f"signed by {issuer}, which is not a trusted issuer")
+    code = _code_of(credential)
+    doc = session.exec(select(IssuedDocument).where(IssuedDocument.verification_code == code)).first() if code else None
+    if doc is None:
+        return Verification(Verdict.UNKNOWN, "the signature is valid but the document is not in this register")
+    return _registered(session, doc, "the signature is valid")
+
+
+def verify_bytes(session: Session, data: bytes) -> Verification:
+    if len(data) > MAX_BYTES:
+        return Verification(Verdict.UNKNOWN, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    if data.lstrip()[:5] == b"%PDF-":
+        digest = hashlib.sha256(data).hexdigest()
+        doc = session.exec(select(IssuedDocument).where(IssuedDocument.sha256 == digest)).first()
+        if doc is not None:
+            return _registered(session, doc, "the PDF is byte for byte the issued file")
+        twin = embedded_json(data)
+        if twin is None:
+            return Verification(Verdict.UNKNOWN, "this PDF was not issued by this register and carries no ivc data")
+        inner = verify_json(session, twin)
+        if inner.verdict is Verdict.VALID:
+            return Verification(
+                Verdict.TAMPERED,
+                "the embedded data is authentic but the PDF was altered after issuance",
+                inner.document,
+            )
+        return inner
+    text = data.decode("utf-8", errors="replace").strip()
+    if text.count(".") == 2 and not text.startswith(("{", "[")):
+        return verify_token(session, text)
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return Verification(Verdict.UNKNOWN, "the file is neither an ivc PDF nor JSON")
+    if not isinstance(parsed, dict):
+        return Verification(Verdict.UNKNOWN, "the JSON is not a document")
+    return verify_json(session, parsed)

@@ -1,0 +1,292 @@
+"""Documents people take away: complete, bilingual, deterministic, verifiable, hard to forge."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pypdf import PdfReader
+from sqlmodel import Session, select
+
+from ivc.case import service as cases
+from ivc.case.states import CaseState, DocumentType
+from ivc.database.core import get_engine
+from ivc.document import credentials, signing
+from ivc.document import service as documents
+from ivc.document.elements import missing_elements
+from ivc.document.models import IssuedDocument
+from ivc.document.render import attach_json, embedded_json, render_pdf
+from ivc.document.verify import Verdict, verify_bytes, verify_code
+from ivc.evidence.storage import get_store
+
+from .helpers import advance_to, staff
+
+
+@pytest.fixture()
+def certified(session: Session) -> list[IssuedDocument]:
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.CLOSED)
+    session.commit()
+    return cases.issued_documents(session, case.id or 0)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+NEEDLES = {
+    "documento_trasparenza": [
+        "Documento di supporto alla messa in trasparenza",
+        "Ben Salah",
+        "LIG-CUC-UC1",
+        "Cuoca in un ristorante di pesce",
+        "Esperienze",
+        "Indice delle evidenze",
+    ],
+    "documento_validazione": [
+        "Documento di validazione",
+        "Ben Salah",
+        "1986-04-12",
+        "Sfax",
+        "Regione Liguria",
+        "Decreto n. 522/2018",
+        "EQF 3",
+        "ADA",
+        "colloquio_tecnico",
+        "Cuoca in un ristorante",
+    ],
+    "certificato": [
+        "Certificato di competenze",
+        "Ben Salah",
+        "1986-04-12",
+        "Regione Liguria",
+        "Commissione",
+        "Presidente",
+        "Data dell'esame",
+        "prova_prestazionale",
+        "EQF 3",
+    ],
+}
+
+
+def test_each_document_carries_its_minimum_elements_in_pdf_and_json(certified: list[IssuedDocument]) -> None:
+    assert {d.doc_type for d in certified} == set(NEEDLES)
+    for doc in certified:
+        assert missing_elements(DocumentType(doc.doc_type), doc.payload) == []
+        text = _pdf_text(get_store().get(doc.sha256))
+        for needle in [*NEEDLES[doc.doc_type], doc.number, doc.verification_code]:
+            assert needle in text, (doc.doc_type, needle)
+        twin = embedded_json(get_store().get(doc.sha256))
+        assert twin is not None and twin["number"] == doc.number and twin["schema"] == "ivc.document/1"
+        assert twin["competences"] and all(c["repertory"] and c["qualification"] for c in twin["competences"])
+
+
+def test_the_second_language_is_the_persons(certified: list[IssuedDocument]) -> None:
+    # The helper's person prefers Arabic: labels and titles appear in Arabic too.
+    doc = certified[-1]
+    assert doc.languages == ["it", "ar"]
+    text = _pdf_text(get_store().get(doc.sha256))
+    arabic = [ch for ch in text if "\u0600" <= ch <= "\u06ff" or "\ufb50" <= ch <= "\ufeff"]
+    assert len(arabic) > 100  # labels, titles and legal text in Arabic (shaped presentation forms)
+
+
+def test_rendering_is_deterministic_and_a_reprint_is_identical(certified: list[IssuedDocument]) -> None:
+    for doc in certified:
+        again = render_pdf(doc.payload, doc.languages[1], attachment=doc.credentials["twin"])
+        assert again == get_store().get(doc.sha256)
+
+
+def test_verification_by_code_file_and_json(session: Session, certified: list[IssuedDocument], tmp_path: Path) -> None:
+    cert = next(d for d in certified if d.doc_type == "certificato")
+    assert verify_code(session, cert.verification_code).verdict is Verdict.VALID
+    assert verify_code(session, cert.verification_code.lower().replace("-", " ")).verdict is Verdict.VALID
+    assert verify_code(session, "AAAA-BBBB-CCCC").verdict is Verdict.UNKNOWN
+    pdf = get_store().get(cert.sha256)
+    result = verify_bytes(session, pdf)
+    assert result.verdict is Verdict.VALID
+    assert result.document["holder"] == {"name": "Amina Ben Salah"}  # minimum identity
+    assert result.document["qualifications"][0]["eqf_level"] == 3 and result.document["competences"]
+    for key in ("twin", "openbadge"):
+        assert verify_bytes(session, json.dumps(cert.credentials[key]).encode()).verdict is Verdict.VALID
+    assert verify_bytes(session, cert.credentials["europass_jwt"].encode()).verdict is Verdict.VALID
+
+
+def test_one_changed_byte_of_the_json_is_detected(session: Session, certified: list[IssuedDocument]) -> None:
+    cert = next(d for d in certified if d.doc_type == "certificato")
+    raw = json.dumps(cert.credentials["twin"], ensure_ascii=False).encode()
+    i = raw.index(b"Ben Salah")
+    forged = raw[:i] + b"Ben Salam" + raw[i + 9 :]
+    assert verify_bytes(session, forged).verdict is Verdict.TAMPERED
+    badge = json.loads(json.dumps(cert.credentials["openbadge"]))
+    badge["credentialSubject"]["achievement"]["name"] += "!"
+    assert verify_bytes(session, json.dumps(badge).encode()).verdict is Verdict.TAMPERED
+    head, body, sig = cert.credentials["europass_jwt"].split(".")
+    assert verify_bytes(session, f"{head}.{body[:-2]}AA.{sig}".encode()).verdict is Verdict.TAMPERED
+
+
+def test_a_pdf_with_altered_embedded_data_or_bytes_is_detected(
+    session: Session, certified: list[IssuedDocument]
+) -> None:
+    cert = next(d for d in certified if d.doc_type == "certificato")
+    twin = dict(cert.credentials["twin"])
+    twin["holder"] = {**twin["holder"], "family_name": "Rossi"}
+    bare = render_pdf(cert.payload, "ar")  # same layout, no attachment
+    forged = attach_json(bare, twin)
+    assert verify_bytes(session, forged).verdict is Verdict.TAMPERED
+    original = get_store().get(cert.sha256)
+    i = original.index(b"/Producer")
+    flipped = original[:i] + b"/Producex" + original[i + 9 :]
+    verdict = verify_bytes(session, flipped)
+    assert verdict.verdict is Verdict.TAMPERED and "altered" in verdict.reason
+
+
+def test_revoked_and_unknown_issuer(session: Session, certified: list[IssuedDocument], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    actors = staff(session)
+    cert = session.get(IssuedDocument, next(d for d in certified if d.doc_type == "certificato").id)
+    assert cert is not None
+    other = Ed25519PrivateKey.generate()
+    monkeypatch.setattr(signing, "issuer_key", lambda: other)
+    foreign = signing.sign({k: v for k, v in cert.credentials["twin"].items() if k != "proof"}, "2026-01-01T00:00:00Z")
+    monkeypatch.undo()
+    assert verify_bytes(session, json.dumps(foreign).encode()).verdict is Verdict.UNKNOWN_ISSUER
+    with pytest.raises(Exception, match="reason"):
+        documents.revoke(session, cert, "  ", actors["alfa"])
+    documents.revoke(session, cert, "Errore materiale nella qualificazione", actors["alfa"])
+    session.commit()
+    result = verify_code(session, cert.verification_code)
+    assert result.verdict is Verdict.REVOKED and "Errore materiale" in result.reason
+
+
+def test_the_holder_may_share_more_identity(session: Session, certified: list[IssuedDocument]) -> None:
+    actors = staff(session)
+    cert = session.get(IssuedDocument, certified[-1].id)
+    assert cert is not None
+    documents.share_fields(session, cert, ["birth_date"], actors["op3"])
+    assert verify_code(session, cert.verification_code).document["holder"] == {
+        "name": "Amina Ben Salah",
+        "birth_date": "1986-04-12",
+    }
+
+
+def test_the_certificate_exports_validate_against_the_published_schemas(certified: list[IssuedDocument]) -> None:
+    cert = next(d for d in certified if d.doc_type == "certificato")
+    assert credentials.validate_openbadge(cert.credentials["openbadge"]) == []
+    assert credentials.validate_europass(cert.credentials["europass"]) == []
+    assert cert.credentials["openbadge"]["credentialSubject"]["achievement"]["alignment"]
+
+
+def test_fifty_concurrent_issuers_get_fifty_consecutive_numbers() -> None:
+    from ivc.document.register import next_number
+
+    numbers: list[int] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        with Session(get_engine()) as s:
+            seq, _ = next_number(s, DocumentType.CERTIFICATE, 2033)
+            s.commit()
+        with lock:
+            numbers.append(seq)
+
+    threads = [threading.Thread(target=take) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(numbers) == list(range(1, 51))
+
+
+def test_concurrent_certificate_issuance_numbers_without_gaps(session: Session) -> None:
+    actors = staff(session)
+    exam_cases = [advance_to(session, actors, CaseState.EXAM).id for _ in range(6)]
+    session.commit()
+    from datetime import date
+
+    from ivc.assessment import service as assessments
+    from ivc.assessment.models import AssessmentMethod, AssessmentPhase, ResultOutcome
+    from ivc.decision import service as decisions
+    from ivc.decision.models import DecisionKind
+
+    for case_id in exam_cases:
+        case = cases.get_case(session, case_id or 0)
+        validated = sorted(cases.target_competence_ids(session, case_id or 0))
+        assessments.record_assessment(
+            session,
+            case,
+            phase=AssessmentPhase.CERTIFICATION,
+            method=AssessmentMethod.PRACTICAL_TEST,
+            held_on=date.today(),
+            results={c: ResultOutcome.POSITIVE for c in validated},
+            actor=actors["es"],
+        )
+        for cid in validated:
+            decisions.record_decision(
+                session, case, DecisionKind.CERTIFICATION, "certificata", actors["alfa"], competence_id=cid
+            )
+    session.commit()
+    errors: list[Exception] = []
+
+    def issue(case_id: int) -> None:
+        try:
+            with Session(get_engine(), expire_on_commit=False) as s:
+                documents.issue(s, cases.get_case(s, case_id), DocumentType.CERTIFICATE, actors["alfa"])
+                s.commit()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue, args=(cid,)) for cid in exam_cases]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    seqs = sorted(
+        session.exec(select(IssuedDocument.register_seq).where(IssuedDocument.doc_type == "certificato")).all()
+    )
+    assert seqs == list(range(1, len(exam_cases) + 1))
+
+
+NAMES = {
+    "arabic": "أمينة بن صالح",
+    "ukrainian": "Олена Коваленко",
+    "chinese": "陈晓玲",
+    "accented": "Ségolène Núñez Çelik",
+    "bengali": "রহিম উদ্দিন",
+    "tigrinya": "ዮናስ ተስፋማርያም",
+}
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
+@pytest.mark.parametrize("script", list(NAMES))
+def test_names_in_any_script_render_as_glyphs_not_boxes(script: str, tmp_path: Path) -> None:
+    from PIL import Image, ImageChops
+    from reportlab.lib.pagesizes import A6
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from ivc.document.typography import REGULAR, fonts, markup
+
+    fonts()
+
+    def render(text: str, name: str) -> Image.Image:
+        pdf = tmp_path / f"{name}.pdf"
+        style = ParagraphStyle("n", fontName=REGULAR, fontSize=28, leading=34)
+        SimpleDocTemplate(str(pdf), pagesize=A6, invariant=1).build([Paragraph(markup(text), style)])
+        subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", str(pdf), str(tmp_path / name)], check=True)
+        return Image.open(tmp_path / f"{name}.png").convert("L")
+
+    name = NAMES[script]
+    drawn = render(name, "name")
+    # A string of code points no font has is drawn as .notdef boxes: the name must not look like it.
+    boxes = render("".join(chr(0xE000 + i) if not ch.isspace() else " " for i, ch in enumerate(name)), "boxes")
+    ink = sum(drawn.histogram()[:128])
+    assert ink > 50, "nothing was drawn"
+    assert ImageChops.difference(drawn, boxes).getbbox() is not None
+    box_ink = sum(boxes.histogram()[:128])
+    assert ink != box_ink
