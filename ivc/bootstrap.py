@@ -32,3 +32,12 @@ def bootstrap() -> None:
             if manifest.get("kind") == "esco":
                 with session_scope() as session:
                     import_esco(session, directory, str(manifest["version"]))
+    build_index()
+
+
+def build_index() -> None:
+    """Build (or load) the suggestion index for the frameworks now loaded; cached on disk."""
+    from ivc.mapping.service import concept_index
+
+    with session_scope() as session:
+        concept_index(session)

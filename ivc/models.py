@@ -20,6 +20,7 @@ from ivc.framework.models import (
     ImportRecord,
     Qualification,
 )
+from ivc.mapping.models import EscoSuggestion, LearnedPhrase
 from ivc.person.models import Person, Vulnerability
 from ivc.territory.models import Territory
 
@@ -37,6 +38,7 @@ __all__ = [
     "Decision",
     "EscoConcept",
     "EscoRelation",
+    "EscoSuggestion",
     "EvidenceItem",
     "EvidenceLink",
     "ExamSession",
@@ -45,6 +47,7 @@ __all__ = [
     "FrameworkLabel",
     "ImportRecord",
     "IssuedDocument",
+    "LearnedPhrase",
     "Person",
     "Qualification",
     "RegisterCounter",

@@ -176,6 +176,8 @@ def test_the_holder_may_share_more_identity(session: Session, certified: list[Is
 
 def test_the_certificate_exports_validate_against_the_published_schemas(certified: list[IssuedDocument]) -> None:
     cert = next(d for d in certified if d.doc_type == "certificato")
+    for doc in certified:
+        assert credentials.validate_twin(doc.credentials["twin"]) == [], doc.doc_type
     assert credentials.validate_openbadge(cert.credentials["openbadge"]) == []
     assert credentials.validate_europass(cert.credentials["europass"]) == []
     assert cert.credentials["openbadge"]["credentialSubject"]["achievement"]["alignment"]

@@ -14,6 +14,7 @@ from ivc.claim.models import ClaimSource, ClaimStatus, CompetenceClaim
 from ivc.database.core import utcnow
 from ivc.errors import DomainError, NotFound, PermissionDenied
 from ivc.framework.models import Competence
+from ivc.mapping.learning import learn_from_claim
 
 _REVIEWABLE = (ClaimStatus.SUGGESTED.value, ClaimStatus.CONFIRMED.value, ClaimStatus.REJECTED.value)
 
@@ -137,6 +138,7 @@ def review(session: Session, claim: CompetenceClaim, case: Case, status: ClaimSt
         before={"status": before},
         after={"status": status.value},
     )
+    learn_from_claim(session, claim, actor)
     session.flush()
     return claim
 

@@ -296,6 +296,10 @@ def frameworks_import(
 
                 with session_scope() as session:
                     summary = import_esco(session, path, version or path.name, on_progress=on_progress)
+                progress.update(bar, description="indice dei suggerimenti / suggestion index")
+                from ivc.bootstrap import build_index
+
+                build_index()
             console.print(
                 f"ESCO {summary.framework.version}: imported {', '.join(summary.imported) or 'nothing'}"
                 f"{'; already there: ' + ', '.join(summary.skipped) if summary.skipped else ''} — "
@@ -333,6 +337,46 @@ def frameworks_search(
     for h in hits:
         table.add_row(h.framework, h.entity, h.key, h.label, f"{h.matched} [{h.lang}]" if h.matched != h.label else "")
     console.print(table if hits else "nessun risultato / no results")
+
+
+@app.command()
+def suggest(
+    framework: str | None = typer.Option(None, help="Only this framework: RL (regional repertory) or esco."),
+    top: int = typer.Option(10, min=1, max=100, help="How many suggestions."),
+    lang: str = typer.Option("auto", help="Language of the text: auto, or a code such as it, ar, uk."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (stable contract)."),
+) -> None:
+    """Suggest competences and ESCO skills/occupations for a text read from standard input."""
+    import json
+
+    from ivc.bootstrap import bootstrap
+    from ivc.database.core import session_scope
+    from ivc.mapping.service import suggest_text
+
+    raw = sys.stdin.buffer.read(5 * 1024 * 1024 + 1)
+    text = raw.decode("utf-8", errors="replace")
+    bootstrap()
+    with session_scope() as session:
+        result = suggest_text(session, text, lang=lang, framework=framework, top=top)
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    console.print(f"lingua / language: {result.language}")
+    for note in result.notes:
+        console.print(f"[yellow]{note}[/]")
+    table = Table()
+    for name in ("#", "framework", "id", "etichetta / label", "score", "dove / where"):
+        table.add_column(name)
+    for i, s in enumerate(result.suggestions, 1):
+        table.add_row(
+            str(i),
+            s.framework,
+            s.id.rsplit("/", 1)[-1] if s.framework == "ESCO" else s.id,
+            s.label,
+            f"{s.score:.2f}",
+            "; ".join(sp.text for sp in s.spans[:3]),
+        )
+    console.print(table)
 
 
 @app.command()

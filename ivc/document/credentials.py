@@ -236,3 +236,13 @@ def validate_europass(credential: dict[str, Any]) -> list[str]:
         schema("ebsi_europass_edc_schema.json"), registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
     return [f"{e.json_path}: {e.message[:200]}" for e in validator.iter_errors(credential)]
+
+
+def validate_twin(document: dict[str, Any]) -> list[str]:
+    """Errors of a document twin against ivc's own published schema ``ivc-document-1``."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(
+        schema("ivc-document-1.schema.json"), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    return [f"{e.json_path}: {e.message[:200]}" for e in validator.iter_errors(document)]

@@ -1,78 +1,162 @@
-"""Suggest competences for a case from its experiences, stored as 'suggested' claims."""
+"""Suggestions for a case, stored for review, and learning from what operators accept.
+
+For each experience (its Italian rendering and its original words) the suggester ranks the
+repertory competences of the version the case cites and the loaded ESCO concepts; competences are
+stored as 'suggested' claims, ESCO concepts as ESCO suggestions, each with its supporting spans.
+"""
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from ivc.auth.roles import Actor
+from ivc.case import service as cases
 from ivc.case.models import Case
 from ivc.claim import service as claims
+from ivc.claim.models import ClaimStatus, CompetenceClaim
 from ivc.experience.models import Experience
-from ivc.framework.models import Competence
-from ivc.mapping.matcher import Concept, LexicalMatcher, doc_of, stems
+from ivc.framework.models import Competence, Qualification
+from ivc.mapping import dense
+from ivc.mapping.analysis import lemmas
+from ivc.mapping.index import ConceptIndex, fingerprint, load_or_build
+from ivc.mapping.learning import learn_from_claim  # noqa: F401  (re-exported for interfaces)
+from ivc.mapping.models import EscoSuggestion, LearnedPhrase
+from ivc.mapping.suggest import Learned, Result, Suggester
+
+_cache: dict[str, ConceptIndex] = {}
 
 
-def _concepts(competences: list[Competence]) -> list[Concept]:
-    out = []
-    for c in competences:
-        phrases = [*c.title.values()]
-        for words in c.keywords.values():
-            phrases.extend(words)
-        vocabulary_texts = [*c.description.values()]
-        for item in c.abilities + c.knowledge + c.performance_indicators:
-            vocabulary_texts.extend(item.values())
-        concept = Concept(key=c.id or 0, phrases=phrases)
-        for text in vocabulary_texts:
-            concept.vocabulary |= stems(doc_of(text))
-        out.append(concept)
-    return out
+def concept_index(session: Session) -> ConceptIndex:
+    fp = fingerprint(session)
+    index = _cache.get(fp)
+    if index is None:
+        if dense.available():  # load the encoder's weights while the index is read
+            threading.Thread(target=dense.warm_up, daemon=True).start()
+        _cache.clear()
+        index = _cache[fp] = load_or_build(session)
+    return index
 
 
 @lru_cache(maxsize=4)
-def _matcher_for(framework_id: int, fingerprint: int) -> LexicalMatcher:
+def _learned(version: tuple[int, int]) -> Learned:
     from ivc.database.core import session_scope
 
+    learned: Learned = {}
     with session_scope() as session:
-        comps = list(session.exec(select(Competence).where(Competence.framework_id == framework_id)))
-        return LexicalMatcher(_concepts(comps))
+        rows = session.exec(select(LearnedPhrase).where(col(LearnedPhrase.active).is_(True))).all()
+        for row in rows:
+            seq = tuple(lemmas(row.phrase, row.lang))
+            if seq:
+                learned.setdefault(seq[0], []).append((seq, row.concept_key))
+    return learned
 
 
-def matcher_for(session: Session, framework_id: int) -> LexicalMatcher:
-    count = len(session.exec(select(Competence.id).where(Competence.framework_id == framework_id)).all())
-    return _matcher_for(framework_id, count)
+def suggester(session: Session) -> Suggester:
+    count, last = session.exec(select(func.count(), func.max(LearnedPhrase.id))).one()
+    active = session.exec(select(func.count()).where(col(LearnedPhrase.active).is_(True))).one()
+    return Suggester(concept_index(session), _learned((int(count) * 1_000_003 + int(active), int(last or 0))))
+
+
+def suggest_text(
+    session: Session, text: str, *, lang: str = "auto", framework: str | None = None, top: int = 10
+) -> Result:
+    return suggester(session).suggest(text, lang=lang, framework=framework, top=top)
 
 
 def suggest_for_experience(session: Session, case: Case, experience: Experience, actor: Actor, top: int = 8) -> int:
-    """Match the Italian rendering and the original text; store new suggestions. Returns how
-    many claims were created."""
-    matcher = matcher_for(session, case.framework_id)
-    created = 0
-    by_key: dict[int, tuple[float, list[dict[str, object]]]] = {}
-    for field_name in ("text_it", "text_original"):
+    """Store suggestions for one experience; returns how many new competence claims were made."""
+    engine = suggester(session)
+    competences: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+    esco: dict[str, tuple[float, str, str, list[dict[str, Any]]]] = {}
+    for field_name, lang in (("text_it", "it"), ("text_original", experience.language)):
         text = getattr(experience, field_name)
         if not text or (field_name == "text_original" and experience.language == "it"):
             continue
-        for m in matcher.match(text, top=top):
-            score, spans = by_key.get(m.key, (0.0, []))
-            spans = spans + [
-                {"experience_id": experience.id, "field": field_name, "start": s.start, "end": s.end, "text": s.text}
-                for s in m.spans
+        result = engine.suggest(text, lang=lang, top=top * 3)
+        for s in result.suggestions:
+            spans: list[dict[str, Any]] = [
+                {"experience_id": experience.id, "field": field_name, "start": sp.start, "end": sp.end, "text": sp.text}
+                for sp in s.spans
             ]
-            by_key[m.key] = (max(score, m.score), spans)
-    for key, (score, spans) in sorted(by_key.items(), key=lambda kv: -kv[1][0])[:top]:
-        competence = session.get(Competence, key)
-        if competence is None:
+            if not spans:  # ranked on meaning alone: say so, and where it came from
+                spans = [{"experience_id": experience.id, "field": field_name, "match": "meaning"}]
+            if s.framework == "ESCO":
+                prev = esco.get(s.id, (0.0, s.entity, s.label, []))
+                esco[s.id] = (max(prev[0], s.score), s.entity, s.label, prev[3] + spans)
+            else:
+                prev_c = competences.get(s.id, (0.0, []))
+                competences[s.id] = (max(prev_c[0], s.score), prev_c[1] + spans)
+    created = 0
+    best = sorted(competences.items(), key=lambda kv: -kv[1][0])[:top]
+    for code, (score, spans) in best:
+        competence = session.exec(
+            select(Competence).where(Competence.framework_id == case.framework_id, Competence.code == code)
+        ).first()
+        if competence is None:  # suggested from another repertory version than the case cites
             continue
         _, was_created = claims.suggest(
-            session,
-            case,
-            competence,
-            score=score,
-            rationale=spans,
-            experience_ids=[experience.id or 0],
-            actor=actor,
+            session, case, competence, score=score, rationale=spans, experience_ids=[experience.id or 0], actor=actor
         )
         created += int(was_created)
+    for uri, (score, entity, label, spans) in sorted(esco.items(), key=lambda kv: -kv[1][0])[:top]:
+        row = session.exec(
+            select(EscoSuggestion).where(EscoSuggestion.case_id == case.id, EscoSuggestion.uri == uri)
+        ).first()
+        if row is None:
+            session.add(
+                EscoSuggestion(
+                    case_id=case.id or 0,
+                    uri=uri,
+                    entity=entity,
+                    label=label[:500],
+                    score=round(score, 4),
+                    rationale=spans,
+                    experience_ids=[experience.id or 0],
+                    created_by=actor.username,
+                    territory=case.territory,
+                )
+            )
+        else:
+            row.score = max(row.score, round(score, 4))
+            row.experience_ids = sorted({*row.experience_ids, experience.id or 0})
+            session.add(row)
+    session.flush()
     return created
+
+
+def qualification_coverage(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """How much of each qualification the case's claims cover (suggested or confirmed): the target
+    qualifications first, then the others the suggestions add up to, best first."""
+    rows = session.exec(
+        select(CompetenceClaim.status, Competence.qualification_id)
+        .join(Competence, col(Competence.id) == col(CompetenceClaim.competence_id))
+        .where(CompetenceClaim.case_id == case_id, CompetenceClaim.status != ClaimStatus.REJECTED.value)
+    ).all()
+    by_qual: dict[int, dict[str, int]] = {}
+    for status, qual_id in rows:
+        by_qual.setdefault(qual_id, {}).setdefault(status, 0)
+        by_qual[qual_id][status] += 1
+    targets = {q.id for q in cases.target_qualifications(session, case_id)}
+    out = []
+    for qual_id, statuses in by_qual.items():
+        qual = session.get(Qualification, qual_id)
+        if qual is None:
+            continue
+        total = len(session.exec(select(Competence.id).where(Competence.qualification_id == qual_id)).all())
+        covered = sum(statuses.values())
+        out.append(
+            {
+                "code": qual.code,
+                "covered": covered,
+                "total": total,
+                "ratio": round(covered / max(total, 1), 2),
+                "by_status": statuses,
+                "target": qual_id in targets,
+            }
+        )
+    return sorted(out, key=lambda r: (not r["target"], -r["ratio"], r["code"]))

@@ -1,0 +1,57 @@
+"""Learning from operators: accepted phrasings become synonyms of a concept; undoing or rejecting
+the claim withdraws them. Kept apart from the suggester so the claim service can call it."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from ivc.auth.roles import Actor
+from ivc.claim.models import ClaimStatus, CompetenceClaim
+from ivc.experience.models import Experience
+from ivc.framework.models import Competence
+from ivc.mapping.models import LearnedPhrase
+
+
+def learn_from_claim(session: Session, claim: CompetenceClaim, actor: Actor) -> int:
+    """Accepted claim: its supporting phrases become synonyms of the competence; rejected or undone:
+    the phrases it taught are withdrawn. Returns how many phrases changed."""
+    competence = session.get(Competence, claim.competence_id)
+    if competence is None:
+        return 0
+    source = f"claim:{claim.id}"
+    changed = 0
+    if claim.status == ClaimStatus.CONFIRMED.value:
+        experiences = {e.id: e for e in session.exec(select(Experience).where(Experience.case_id == claim.case_id))}
+        for span in claim.rationale:
+            phrase = " ".join(str(span.get("text", "")).split())[:300]
+            exp = experiences.get(span.get("experience_id"))
+            if len(phrase) < 3 or exp is None:
+                continue
+            lang = "it" if span.get("field") == "text_it" else exp.language
+            row = session.exec(
+                select(LearnedPhrase).where(
+                    LearnedPhrase.concept_key == competence.code,
+                    LearnedPhrase.lang == lang,
+                    LearnedPhrase.phrase == phrase,
+                )
+            ).first()
+            if row is None:
+                session.add(
+                    LearnedPhrase(
+                        concept_key=competence.code, lang=lang, phrase=phrase, source=source, created_by=actor.username
+                    )
+                )
+                changed += 1
+            elif not row.active:
+                row.active, row.source = True, source
+                session.add(row)
+                changed += 1
+    else:
+        for row in session.exec(
+            select(LearnedPhrase).where(LearnedPhrase.source == source, col(LearnedPhrase.active).is_(True))
+        ):
+            row.active = False
+            session.add(row)
+            changed += 1
+    session.flush()
+    return changed
