@@ -49,9 +49,17 @@ def main() -> None:
     payload = dict(dossier.payload)
     # A realistic long dossier: several experiences and evidence items, as interviews produce.
     payload["experiences"] = payload["experiences"] * 14
-    payload["evidence"] = [{"id": i, "title": f"Dichiarazione del datore di lavoro n. {i}", "type": "employer_statement",
-                            "sha256": "ab" * 32, "media_type": "application/pdf", "supports_experiences": [1]}
-                           for i in range(12)]
+    payload["evidence"] = [
+        {
+            "id": i,
+            "title": f"Dichiarazione del datore di lavoro n. {i}",
+            "type": "employer_statement",
+            "sha256": "ab" * 32,
+            "media_type": "application/pdf",
+            "supports_experiences": [1],
+        }
+        for i in range(12)
+    ]
     pages = len(PdfReader(io.BytesIO(render_pdf(payload, "ar", attachment=dossier.credentials["twin"]))).pages)
     cert = docs["certificato"]
 
@@ -68,8 +76,10 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print("| measure (median of 50) | ms | × bare page |\n|---|---|---|")
     print(f"| reportlab bare page (baseline) | {baseline:.1f} | 1.0 |")
-    print(f"| transparency dossier, {pages} pages, Italian + Arabic, JSON attached | {dossier_ms:.1f} | "
-          f"{dossier_ms / baseline:.0f} |")
+    print(
+        f"| transparency dossier, {pages} pages, Italian + Arabic, JSON attached | {dossier_ms:.1f} | "
+        f"{dossier_ms / baseline:.0f} |"
+    )
     print(f"| certificate, Italian + Arabic, QR, JSON attached | {cert_ms:.1f} | {cert_ms / baseline:.0f} |")
 
 

@@ -18,7 +18,18 @@ import tempfile
 import time
 from pathlib import Path
 
-QUERIES = ["cook", "repair vehicles", "weld", "soudeur", "nurs", "clean", "LIG-CUC", "cuoco", "saldatura", "prendersi cura"]
+QUERIES = [
+    "cook",
+    "repair vehicles",
+    "weld",
+    "soudeur",
+    "nurs",
+    "clean",
+    "LIG-CUC",
+    "cuoco",
+    "saldatura",
+    "prendersi cura",
+]
 
 
 def main() -> None:
@@ -55,14 +66,19 @@ def main() -> None:
                 pattern = f"%{fold(q)}%"
                 for _ in range(args.repeat):
                     t = time.perf_counter()
-                    conn.execute(text("SELECT entity_key, text FROM frameworklabel WHERE folded LIKE :p LIMIT 20"),
-                                 {"p": pattern}).all()
+                    conn.execute(
+                        text("SELECT entity_key, text FROM frameworklabel WHERE folded LIKE :p LIMIT 20"),
+                        {"p": pattern},
+                    ).all()
                     plain.append((time.perf_counter() - t) * 1000)
     db = get_engine().dialect.name
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, {db}")
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, {db}")
     print("| measure | value |\n|---|---|")
-    print(f"| full ESCO import ({summary.concepts} concepts, {summary.labels} labels, {summary.relations} relations) "
-          f"| {import_s:.1f} s |")
+    print(
+        f"| full ESCO import ({summary.concepts} concepts, {summary.labels} labels, {summary.relations} relations) "
+        f"| {import_s:.1f} s |"
+    )
     print(f"| search, median of {len(ours)} (10 queries × {args.repeat}) | {statistics.median(ours):.1f} ms |")
     print(f"| baseline: plain SQL LIKE, first 20 rows, median | {statistics.median(plain):.1f} ms |")
     print(f"| ratio search / baseline | {statistics.median(ours) / statistics.median(plain):.1f}× |")

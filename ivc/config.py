@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path.cwd() / ".ivc")
     database_url: str | None = None
     evidence_dir: Path | None = None
+    # Where evidence and issued files live: a local (or shared) directory, or an S3-compatible bucket.
+    evidence_backend: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_prefix: str = "ivc"
+    s3_endpoint_url: str | None = None
     frameworks_dir: Path = REPO_ROOT / "frameworks"
     reference_dir: Path = REPO_ROOT / "reference"
     certificates_dir: Path = REPO_ROOT / "certificates"

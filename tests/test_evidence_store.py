@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import uuid
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,62 @@ def test_the_same_file_twice_on_a_case_is_one_evidence_item(session: Session) ->
             media_type="image/png",
             actor=actors["op1"],
         )
+
+
+@pytest.fixture()
+def s3_store():  # type: ignore[no-untyped-def]
+    """An S3-compatible server on 127.0.0.1 (moto), a bucket, and ivc's S3 store on it."""
+    moto_server = pytest.importorskip("moto.server")
+    import boto3
+
+    from ivc.evidence.storage import S3ContentStore
+    from ivc.ops.cluster import free_port
+
+    port = free_port()
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        client = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="eu-south-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        bucket = f"ivc-evidence-{uuid.uuid4().hex[:8]}"
+        client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-south-1"})
+        yield S3ContentStore(bucket, "liguria", client=client), client
+    finally:
+        server.stop()
+
+
+def test_the_s3_backend_keeps_the_same_guarantees(s3_store) -> None:  # type: ignore[no-untyped-def]
+    store, client = s3_store
+    blob = store.put(io.BytesIO(b"busta paga marzo"))
+    assert blob.key == hashlib.sha256(b"busta paga marzo").hexdigest()
+    assert store.exists(blob.key) and store.get(blob.key) == b"busta paga marzo"
+    assert store.put_bytes(b"busta paga marzo") == blob  # idempotent, not re-uploaded
+    object_key = f"liguria/{blob.key[:2]}/{blob.key[2:4]}/{blob.key}"
+    client.put_object(Bucket=store.bucket, Key=object_key, Body=b"busta paga MARZO")  # tampered behind our back
+    with pytest.raises(IntegrityFailure):
+        store.get(blob.key)
+    with pytest.raises(NotFound):
+        store.get("1" * 64)
+    with pytest.raises(ValidationFailed, match="larger than the limit"):
+        store.put(io.BytesIO(b"x" * 5000), max_bytes=4096)
+    assert not store.exists(hashlib.sha256(b"x" * 5000).hexdigest())
+
+
+def test_issuing_a_document_works_on_the_s3_backend(session: Session, s3_store) -> None:  # type: ignore[no-untyped-def]
+    from ivc.case.states import DocumentType
+    from ivc.document.render import render_pdf
+
+    store, _ = s3_store
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.VALIDATION)
+    from ivc.case import service as cases
+
+    transparency = cases.issued_documents(session, case.id or 0)[0]
+    again = render_pdf(transparency.payload, transparency.languages[1], attachment=transparency.credentials["twin"])
+    assert store.put_bytes(again).key == transparency.sha256  # the same bytes, the same key, on S3 too
+    assert DocumentType(transparency.doc_type) is DocumentType.TRANSPARENCY

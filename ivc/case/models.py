@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from ivc.case.states import Activity, CaseState
@@ -15,6 +15,12 @@ from ivc.database.types import JSONType, UTCDateTime
 
 
 class Case(Tracked, table=True):
+    # The work queues list cases of some states by time in state, per district.
+    __table_args__ = (
+        Index("ix_case_state_entered", "state", "state_entered_at"),
+        Index("ix_case_territory_state_entered", "territory", "state", "state_entered_at"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     framework_id: int = Field(foreign_key="framework.id")  # the repertory version the case cites

@@ -7,10 +7,12 @@ version, stamps the state history and writes the audit log, all in the caller's 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -72,6 +74,58 @@ def list_cases(
     if district is not None:
         stmt = stmt.where(Case.territory == district)
     return list(session.exec(stmt.limit(limit)))
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case_id: int
+    person: str
+    territory: str
+    state: str
+    waiting_for: str | None
+    state_entered_at: datetime
+    version: int
+
+
+def work_queue(
+    session: Session,
+    actor: Actor,
+    states_: list[CaseState],
+    *,
+    district: str | None = None,
+    limit: int = 50,
+    before: tuple[datetime, int] | None = None,
+) -> list[QueueRow]:
+    """One page of a work queue: cases in these states, longest waiting first, within the actor's
+    districts (ALFA and assessors see every district). Keyset pagination (``before``) keeps every
+    page as fast as the first over any number of cases."""
+    stmt = (
+        sql_select(
+            col(Case.id),
+            col(Person.given_name),
+            col(Person.family_name),
+            col(Case.territory),
+            col(Case.state),
+            col(Case.waiting_for),
+            col(Case.state_entered_at),
+            col(Case.version),
+        )
+        .join(Person, col(Person.id) == col(Case.person_id))
+        .where(col(Case.state).in_([s.value for s in states_]))
+    )
+    if actor.role not in (Role.ADMIN, Role.ALFA_REVIEWER, Role.ASSESSOR, Role.SYSTEM):
+        stmt = stmt.where(col(Case.territory).in_(sorted(actor.districts)))
+    if district is not None:
+        stmt = stmt.where(col(Case.territory) == district)
+    if before is not None:
+        stmt = stmt.where(
+            (col(Case.state_entered_at) > before[0])
+            | ((col(Case.state_entered_at) == before[0]) & (col(Case.id) > before[1]))
+        )
+    stmt = stmt.order_by(col(Case.state_entered_at), col(Case.id)).limit(min(limit, 500))
+    return [
+        QueueRow(cid or 0, f"{g} {f}", t, st, w, at, v) for cid, g, f, t, st, w, at, v in session.execute(stmt).all()
+    ]
 
 
 def target_qualifications(session: Session, case_id: int) -> list[Qualification]:

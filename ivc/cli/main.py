@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -475,6 +476,45 @@ def document_revoke(
     except IVCError as exc:
         _fail(exc)
     console.print(f"{number} revoked")
+
+
+@app.command("scale-test")
+def scale_test(
+    cases: int = typer.Option(500, min=1, help="Synthetic people to push through the path."),
+    workers: str = typer.Option("1,2", help="Worker counts to run, e.g. '2' or '1,2'."),
+    batch: int = typer.Option(50, min=1, help="Cases per flow run."),
+    embedded_cases: int = typer.Option(0, min=0, help="Also run this many on the embedded default (baseline)."),
+    pg: str = typer.Option("postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server (databases are created)."),
+    logs: Path = typer.Option(Path(".ivc/scale-logs"), help="Where the processes' logs go."),
+) -> None:
+    """Exercise the scale-out mode: Prefect server on PostgreSQL, N workers, deployments."""
+    from ivc.ops.scale import run
+
+    result = run(cases, [int(w) for w in workers.split(",") if w.strip()], batch, pg, embedded_cases or None, logs)
+    table = Table(title=f"{cases} cases through every automated step")
+    for name in ("mode", "cases", "automated s", "s / case", "cases / s", "problems"):
+        table.add_column(name)
+    rows = ([("embedded (SQLite, no server)", result.embedded)] if result.embedded else []) + [
+        (f"server + PostgreSQL, {n} worker(s)", r) for n, r in result.clusters.items()
+    ]
+    for name, r in rows:
+        table.add_row(
+            name,
+            str(r["cases"]),
+            str(r["automated_seconds"]),
+            str(r["seconds_per_case"]),
+            str(r["cases_per_second"]),
+            str(len(r["problems"])),
+        )
+    console.print(table)
+    if 1 in result.clusters and 2 in result.clusters:
+        ratio = result.clusters[2]["cases_per_second"] / result.clusters[1]["cases_per_second"]
+        console.print(f"2 workers / 1 worker throughput: {ratio:.2f}×")
+    for _, r in rows:
+        for problem in r["problems"][:20]:
+            console.print(f"[red]{problem}[/]")
+    print("IVC-SCALE " + json.dumps({"embedded": result.embedded, "clusters": result.clusters}))
+    raise typer.Exit(0 if result.ok else 1)
 
 
 @app.command()

@@ -36,7 +36,7 @@ class EvidenceItem(Tracked, table=True):
     kind: str = Field(max_length=10)
     evidence_type: str = Field(max_length=40)
     title: str = Field(max_length=300)
-    sha256: str = Field(max_length=64)
+    sha256: str = Field(max_length=64, index=True)  # "where else is this file?" (integrity, duplicates)
     size: int
     media_type: str = Field(max_length=100)
     storage_key: str = Field(max_length=200)

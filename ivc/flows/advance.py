@@ -7,9 +7,8 @@ operator reruns after a crash: it reads everything it needs from the database.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 
-from prefect import flow
+from prefect import Flow, flow
 from sqlmodel import col, select
 
 from ivc.case.models import Case
@@ -17,7 +16,9 @@ from ivc.case.states import CaseState
 from ivc.database.core import session_scope
 from ivc.flows.phases import access_flow, certification_flow, identification_flow, validation_flow
 
-PHASE_OF: dict[CaseState, Callable[[list[int]], dict[int, str | None]]] = {
+PhaseFlow = Flow[[list[int]], dict[int, str | None]]
+
+PHASE_OF: dict[CaseState, PhaseFlow] = {
     CaseState.ACCESS: access_flow,
     CaseState.IDENTIFICATION: identification_flow,
     CaseState.TRANSPARENCY_ISSUED: identification_flow,
@@ -43,7 +44,7 @@ def advance_cases(case_ids: list[int], max_rounds: int = 3) -> dict[int, str | N
         if not pending:
             break
         before = _states(pending)
-        groups: dict[Callable[[list[int]], dict[int, str | None]], list[int]] = defaultdict(list)
+        groups: dict[PhaseFlow, list[int]] = defaultdict(list)
         for cid, state in before.items():
             phase = PHASE_OF.get(state)
             if phase is None:

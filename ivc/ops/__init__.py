@@ -1,0 +1,1 @@
+"""Operations: running ivc on a Prefect server with PostgreSQL and several workers."""

@@ -1,0 +1,178 @@
+"""Start and stop a Prefect server on PostgreSQL, a process work pool and N workers, register
+each phase flow of the IVC path as a deployment, and run batches of cases through them.
+
+Nothing here is specific to one machine: the same steps, with the server's and the databases'
+addresses, are what docs/DEPLOY.md tells an operator to run on several machines. Every process
+started is stopped by PID (SIGINT, then SIGTERM, then SIGKILL), and waited for.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+POOL = "ivc-process"
+DEPLOYMENTS = {
+    "access": "ivc/flows/phases.py:access_flow",
+    "identification": "ivc/flows/phases.py:identification_flow",
+    "validation": "ivc/flows/phases.py:validation_flow",
+    "certification": "ivc/flows/phases.py:certification_flow",
+}
+FLOW_NAMES = {
+    "access": "ivc-access",
+    "identification": "ivc-identification",
+    "validation": "ivc-validation",
+    "certification": "ivc-certification",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _prefect_bin() -> str:
+    return str(Path(sys.executable).with_name("prefect"))
+
+
+@dataclass
+class Cluster:
+    api_url: str
+    env: dict[str, str]
+    server: subprocess.Popen[bytes] | None = None
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: Path = Path("/tmp")
+
+    def prefect(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [_prefect_bin(), *args], env=self.env, capture_output=True, text=True, check=check, timeout=120
+        )
+
+
+def _stop(proc: subprocess.Popen[bytes], grace: float = 15.0) -> None:
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Prefect server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"Prefect server not healthy after {timeout:.0f} s")
+
+
+@contextmanager
+def prefect_server(prefect_db_url: str, ivc_env: dict[str, str], logs: Path) -> Iterator[Cluster]:
+    """A Prefect server on PostgreSQL (``postgresql+asyncpg://…``) for the duration of the block."""
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(ivc_env)
+    env.update(
+        {
+            "PREFECT_HOME": str(logs / "prefect-home"),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_LOGGING_LEVEL": "WARNING",
+            "PREFECT_API_DATABASE_CONNECTION_URL": prefect_db_url,
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(port),
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "PREFECT_WORKER_PREFETCH_SECONDS": "1",
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+            "PREFECT_UI_ENABLED": "false",
+        }
+    )
+    server_log = (logs / "server.log").open("wb")
+    server = subprocess.Popen(
+        [_prefect_bin(), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    client_env = dict(env)
+    client_env["PREFECT_API_URL"] = api_url
+    client_env.pop("PREFECT_API_DATABASE_CONNECTION_URL")
+    cluster = Cluster(api_url, client_env, server, logs=logs)
+    try:
+        _wait_healthy(api_url, server)
+        cluster.prefect("work-pool", "create", POOL, "--type", "process", "--overwrite")
+        yield cluster
+    finally:
+        for worker in cluster.workers:
+            _stop(worker)
+        _stop(server)
+        server_log.close()
+
+
+def start_workers(cluster: Cluster, n: int) -> None:
+    for i in range(len(cluster.workers), len(cluster.workers) + n):
+        log = (cluster.logs / f"worker-{i}.log").open("wb")
+        cluster.workers.append(
+            subprocess.Popen(
+                [_prefect_bin(), "worker", "start", "--pool", POOL, "--name", f"ivc-worker-{i}", "--limit", "1"],
+                env=cluster.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=str(ROOT),
+            )
+        )
+
+
+def stop_workers(cluster: Cluster) -> None:
+    for worker in cluster.workers:
+        _stop(worker)
+    cluster.workers.clear()
+
+
+def register_deployments(cluster: Cluster) -> list[str]:
+    """Register each phase flow as a deployment on the process pool (code from this checkout, which
+    every worker machine has at the same path or installs as a package)."""
+    code = (
+        "import sys\n"
+        "from prefect import flow\n"
+        f"root = {str(ROOT)!r}\n"
+        "names = []\n"
+        f"for phase, entry in {DEPLOYMENTS!r}.items():\n"
+        "    f = flow.from_source(source=root, entrypoint=entry)\n"
+        "    f.deploy(name=phase, work_pool_name=" + repr(POOL) + ", print_next_steps=False, build=False, push=False)\n"
+        "    names.append(f'{f.name}/{phase}')\n"
+        "print(','.join(names))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=cluster.env, capture_output=True, text=True, timeout=300, cwd=str(ROOT)
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"registering deployments failed: {out.stderr[-2000:]}")
+    return out.stdout.strip().splitlines()[-1].split(",")

@@ -1,0 +1,198 @@
+"""Drive a synthetic population through the IVC path, the automated steps either through Prefect
+deployments on a server (``--mode deployments``; PREFECT_API_URL set) or in-process on the embedded
+default (``--mode embedded``). Prints one JSON object: timings, and every check that failed.
+
+Run by ``ivc scale-test``; not meant to be called by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from collections import Counter, defaultdict
+from typing import Any, cast
+
+from ivc.demo.population import DemoPerson, load_population
+
+EXPECTED = {
+    "not_admitted": ("chiuso", "non_ammesso"),
+    "withdrawn": ("chiuso", "ritirato"),
+    "in_identification": ("individuazione", None),
+    "transparency_only": ("chiuso", "solo_trasparenza"),
+    "in_validation": ("validazione", None),
+    "validated_partial_stop": ("chiuso", "validazione_parziale"),
+    "validated_full_stop": ("chiuso", "validazione_completa"),
+    "certified_partial": ("chiuso", "certificazione_parziale"),
+    "certified_full": ("chiuso", "certificazione_completa"),
+}
+
+
+def synthetic_population(n: int) -> list[DemoPerson]:
+    """n people cycling over the demo population, each a distinct person."""
+    base = load_population()
+    out = []
+    for i in range(n):
+        p = base[i % len(base)]
+        person = p.person.model_copy(update={"given_name": f"{p.person.given_name} {i:04d}", "codice_fiscale": None})
+        out.append(dataclasses.replace(p, key=f"s{i:05d}", person=person))
+    return out
+
+
+def advance_via_deployments(case_ids: list[int], batch: int, max_rounds: int = 3) -> None:
+    """Like ``advance_cases``, but each phase batch is a flow run of a deployment, picked up by
+    whichever worker is free."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments import run_deployment
+    from sqlmodel import col, select
+
+    from ivc.case.models import Case
+    from ivc.case.states import CaseState
+    from ivc.database.core import session_scope
+    from ivc.flows.advance import PHASE_OF
+    from ivc.ops.cluster import FLOW_NAMES
+
+    short = {flow_name: name for name, flow_name in FLOW_NAMES.items()}
+
+    def states() -> dict[int, CaseState]:
+        with session_scope() as s:
+            return {
+                cid: CaseState(st)
+                for cid, st in s.exec(select(Case.id, Case.state).where(col(Case.id).in_(case_ids)))
+                if cid is not None
+            }
+
+    pending = sorted(case_ids)
+    with get_client(sync_client=True) as client:
+        for _ in range(max_rounds):
+            if not pending:
+                return
+            before = states()
+            groups: dict[str, list[int]] = defaultdict(list)
+            for cid in pending:
+                phase = PHASE_OF.get(before[cid])
+                if phase is not None:
+                    groups[short[phase.name]].append(cid)
+            runs = []
+            for name, ids in groups.items():
+                for i in range(0, len(ids), batch):
+                    runs.append(
+                        cast(
+                            FlowRun,
+                            run_deployment(
+                                f"{FLOW_NAMES[name]}/{name}",
+                                parameters={"case_ids": ids[i : i + batch]},
+                                timeout=0,
+                                as_subflow=False,
+                            ),
+                        )
+                    )
+            for run in runs:
+                while True:
+                    state = client.read_flow_run(run.id).state
+                    if state is not None and state.is_final():
+                        if not state.is_completed():
+                            raise RuntimeError(f"flow run {run.name} ended {state.type.value}: {state.message}")
+                        break
+                    time.sleep(0.5)
+            after = states()
+            pending = [c for c in pending if after[c] != before[c] and after[c] in PHASE_OF]
+
+
+def check(run_case_of: dict[str, int], people: list[DemoPerson]) -> list[str]:
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from ivc.case.models import Case, CaseStep
+    from ivc.claim.models import CompetenceClaim
+    from ivc.database.core import session_scope
+    from ivc.document.models import IssuedDocument
+
+    problems = []
+    journeys = Counter(p.journey for p in people)
+    with session_scope() as s:
+        for p in people:
+            case = s.get(Case, run_case_of[p.key])
+            got = (case.state, case.outcome) if case else None
+            if got != EXPECTED[p.journey]:
+                problems.append(f"{p.key} ({p.journey}): {got} instead of {EXPECTED[p.journey]}")
+        docs = Counter(d for d in s.exec(select(IssuedDocument.doc_type)).all())
+        want = {
+            "documento_trasparenza": sum(
+                n for j, n in journeys.items() if j not in ("not_admitted", "withdrawn", "in_identification")
+            ),
+            "documento_validazione": sum(n for j, n in journeys.items() if j.startswith(("validated", "certified"))),
+            "certificato": journeys["certified_full"] + journeys["certified_partial"],
+        }
+        for kind, n in want.items():
+            if docs[kind] != n:
+                problems.append(f"{docs[kind]} {kind} issued, expected {n}")
+        dup_docs = s.exec(
+            select(IssuedDocument.case_id, IssuedDocument.doc_type, func.count())
+            .group_by(col(IssuedDocument.case_id), col(IssuedDocument.doc_type))
+            .having(func.count() > 1)
+        ).all()
+        dup_claims = s.exec(
+            select(CompetenceClaim.case_id, CompetenceClaim.competence_id, func.count())
+            .group_by(col(CompetenceClaim.case_id), col(CompetenceClaim.competence_id))
+            .having(func.count() > 1)
+        ).all()
+        dup_steps = s.exec(
+            select(CaseStep.case_id, CaseStep.step, func.count())
+            .group_by(col(CaseStep.case_id), col(CaseStep.step))
+            .having(func.count() > 1)
+        ).all()
+        problems += [f"duplicated document {d}" for d in dup_docs] + [f"duplicated claim {d}" for d in dup_claims]
+        problems += [f"duplicated step {d}" for d in dup_steps]
+    return problems
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=25)
+    parser.add_argument("--mode", choices=("deployments", "embedded"), default="deployments")
+    args = parser.parse_args()
+    from ivc.bootstrap import bootstrap
+    from ivc.demo.script import run_demo
+
+    bootstrap()
+    people = synthetic_population(args.cases)
+    automated: list[float] = []
+    if args.mode == "embedded":
+        from ivc.flows.advance import advance_cases
+
+        advance_cases([])  # one Prefect call before anything else (ephemeral server start-up)
+
+        def advance(ids: list[int]) -> None:
+            t = time.perf_counter()
+            advance_cases(ids)
+            automated.append(time.perf_counter() - t)
+    else:
+
+        def advance(ids: list[int]) -> None:
+            t = time.perf_counter()
+            advance_via_deployments(ids, args.batch)
+            automated.append(time.perf_counter() - t)
+
+    started = time.perf_counter()
+    run = run_demo(advance, people=people)
+    total = time.perf_counter() - started
+    result: dict[str, Any] = {
+        "mode": args.mode,
+        "cases": args.cases,
+        "batch": args.batch,
+        "automated_seconds": round(sum(automated), 2),
+        "total_seconds": round(total, 2),
+        "rounds": [round(a, 2) for a in automated],
+        "cases_per_second": round(args.cases / max(sum(automated), 1e-9), 3),
+        "seconds_per_case": round(sum(automated) / args.cases, 3),
+        "problems": check(run.case_of, people),
+    }
+    print("IVC-RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
