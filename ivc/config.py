@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     issuer_key_file: Path | None = None
     # Other issuers whose documents ``ivc verify`` accepts (did:key identifiers), e.g. a previous key.
     trusted_issuers: list[str] = Field(default_factory=list)
+    # Optional PAdES seal of every issued PDF, for deployments that hold a (qualified) seal certificate.
+    pades_pkcs12_file: Path | None = None
+    pades_pkcs12_password: str | None = None
     # Base address printed in the QR code of each document (the public verification page).
     verify_url: str = "https://ivc.regione.liguria.it/verifica"
     sql_echo: bool = False

@@ -21,6 +21,7 @@ from ivc.framework.models import (
     Qualification,
 )
 from ivc.mapping.models import EscoSuggestion, LearnedPhrase
+from ivc.matching.models import Vacancy, VacancySkill
 from ivc.person.models import Person, Vulnerability
 from ivc.territory.models import Territory
 
@@ -54,5 +55,7 @@ __all__ = [
     "ServiceAgreement",
     "Territory",
     "User",
+    "Vacancy",
+    "VacancySkill",
     "Vulnerability",
 ]

@@ -204,9 +204,10 @@ def test_fifty_concurrent_issuers_get_fifty_consecutive_numbers() -> None:
     assert sorted(numbers) == list(range(1, 51))
 
 
-def test_concurrent_certificate_issuance_numbers_without_gaps(session: Session) -> None:
+@pytest.mark.slow
+def test_fifty_concurrent_certificate_issuances_get_fifty_consecutive_numbers(session: Session) -> None:
     actors = staff(session)
-    exam_cases = [advance_to(session, actors, CaseState.EXAM).id for _ in range(6)]
+    exam_cases = [advance_to(session, actors, CaseState.EXAM).id for _ in range(50)]
     session.commit()
     from datetime import date
 
@@ -292,3 +293,54 @@ def test_names_in_any_script_render_as_glyphs_not_boxes(script: str, tmp_path: P
     assert ImageChops.difference(drawn, boxes).getbbox() is not None
     box_ink = sum(boxes.histogram()[:128])
     assert ink != box_ink
+
+
+def test_an_optional_pades_seal_is_added_and_verifies(session: Session, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    from ivc.config import reset_settings
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ALFA Liguria (test seal)")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    p12 = tmp_path / "seal.p12"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"seal", key, cert, None, serialization.BestAvailableEncryption(b"secret")
+        )
+    )
+    monkeypatch.setenv("IVC_PADES_PKCS12_FILE", str(p12))
+    monkeypatch.setenv("IVC_PADES_PKCS12_PASSWORD", "secret")
+    reset_settings()
+    try:
+        actors = staff(session)
+        case = advance_to(session, actors, CaseState.TRANSPARENCY_ISSUED)
+        doc = cases.issued_documents(session, case.id or 0)[0]
+        pdf = get_store().get(doc.sha256)
+        signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+        assert len(signatures) == 1
+        status = validate_pdf_signature(signatures[0])
+        assert status.intact and status.valid
+        assert embedded_json(pdf) is not None  # the twin survives the incremental update
+        assert verify_bytes(session, pdf).verdict is Verdict.VALID
+    finally:
+        monkeypatch.undo()
+        reset_settings()

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -24,6 +25,20 @@ app.add_typer(case_app, name="case")
 app.add_typer(db_app, name="db")
 app.add_typer(frameworks_app, name="frameworks")
 console = Console()
+
+
+@app.callback()
+def _ready(ctx: typer.Context) -> None:
+    """Bring a new or older database up to date before any command that reads it."""
+    if ctx.invoked_subcommand in (None, "demo", "scale-test", "deploy"):
+        return
+    from ivc.database.migrate import is_current
+
+    if not is_current():
+        from ivc.bootstrap import bootstrap
+
+        console.print("[dim]preparing the database (migrations, reference data, frameworks)…[/]")
+        bootstrap()
 
 
 def _fail(exc: Exception) -> None:
@@ -476,6 +491,183 @@ def document_revoke(
     except IVCError as exc:
         _fail(exc)
     console.print(f"{number} revoked")
+
+
+match_app = typer.Typer(help="Job matching for CPI advisors (consented dossiers only).", no_args_is_help=True)
+app.add_typer(match_app, name="match")
+vacancies_app = typer.Typer(help="Vacancies for job matching.", no_args_is_help=True)
+app.add_typer(vacancies_app, name="vacancies")
+
+
+def _print_matches(title: str, matches: list[Any], as_json: bool) -> None:
+    import dataclasses
+
+    if as_json:
+        print(json.dumps([dataclasses.asdict(m) for m in matches], ensure_ascii=False, indent=1, default=str))
+        return
+    table = Table(title=title)
+    for name in ("#", "score", "chi / cosa", "competenze trovate", "mancano (essenziali)", "per colmare"):
+        table.add_column(name)
+    for i, m in enumerate(matches, 1):
+        who = m.subject.get("name") or m.subject.get("title") or m.subject.get("label") or ""
+        found = ", ".join(f"{x['label']} [{x['status']}]" for x in m.matched[:4])
+        table.add_row(
+            str(i),
+            f"{m.score:.2f}",
+            who,
+            found,
+            ", ".join(x["label"] for x in m.missing_essential[:3]),
+            "; ".join(m.to_close_the_gap[:2]),
+        )
+    console.print(table)
+
+
+@match_app.command("vacancy")
+def match_vacancy_cmd(
+    vacancy: str = typer.Argument(..., help="Vacancy id or reference."),
+    top: int = typer.Option(20, min=1, max=200),
+    as_user: str = typer.Option("admin", "--as"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Rank consented dossiers for a vacancy, each with what matched and what is missing."""
+    from sqlmodel import select
+
+    from ivc.auth.service import get_actor
+    from ivc.database.core import session_scope
+    from ivc.matching.models import Vacancy
+    from ivc.matching.service import match_vacancy
+
+    try:
+        with session_scope() as session:
+            row = session.exec(
+                select(Vacancy).where(
+                    (Vacancy.reference == vacancy) | (Vacancy.id == (int(vacancy) if vacancy.isdigit() else -1))
+                )
+            ).first()
+            if row is None:
+                raise IVCError(f"no vacancy {vacancy!r}")
+            matches = match_vacancy(session, row.id or 0, get_actor(session, as_user), top)
+            _print_matches(f"{row.reference} {row.title} — {row.employer}", matches, as_json)
+    except IVCError as exc:
+        _fail(exc)
+
+
+@match_app.command("person")
+def match_person_cmd(
+    case_id: int,
+    top: int = typer.Option(10, min=1, max=100),
+    as_user: str = typer.Option("admin", "--as"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Rank open vacancies and ESCO occupations for a consented dossier."""
+    import dataclasses
+
+    from ivc.auth.service import get_actor
+    from ivc.database.core import session_scope
+    from ivc.matching.service import match_person
+
+    try:
+        with session_scope() as session:
+            result = match_person(session, case_id, get_actor(session, as_user), top)
+            if as_json:
+                print(
+                    json.dumps(
+                        {k: [dataclasses.asdict(m) for m in v] for k, v in result.items()},
+                        ensure_ascii=False,
+                        indent=1,
+                        default=str,
+                    )
+                )
+            else:
+                _print_matches("Offerte di lavoro / vacancies", result["vacancies"], False)
+                _print_matches("Professioni ESCO / ESCO occupations", result["occupations"], False)
+    except IVCError as exc:
+        _fail(exc)
+
+
+@vacancies_app.command("import")
+def vacancies_import(path: Path, as_user: str = typer.Option("admin", "--as")) -> None:
+    """Import vacancies from CSV (see ivc/matching/service.py for the columns); idempotent by reference."""
+    from ivc.auth.service import get_actor
+    from ivc.bootstrap import bootstrap
+    from ivc.database.core import session_scope
+    from ivc.matching.service import import_vacancies
+
+    bootstrap()
+    try:
+        with session_scope() as session:
+            n = import_vacancies(session, path, get_actor(session, as_user))
+        console.print(f"{n} vacancies imported")
+    except IVCError as exc:
+        _fail(exc)
+
+
+monitoring_app = typer.Typer(help="Programme monitoring (aggregates and pseudonymised exports).", no_args_is_help=True)
+app.add_typer(monitoring_app, name="monitoring")
+
+
+@monitoring_app.command("indicators")
+def monitoring_indicators(
+    as_user: str = typer.Option("monitoraggio", "--as"),
+    district: str | None = typer.Option(None),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Indicators (AMIF/FAMI output and result, as data), the funnel and median days per phase."""
+    from ivc.auth.service import get_actor
+    from ivc.database.core import session_scope
+    from ivc.monitoring.service import indicators, suppress
+
+    try:
+        with session_scope() as session:
+            figures = indicators(session, get_actor(session, as_user), territory=district)
+    except IVCError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        print(json.dumps(figures, ensure_ascii=False, indent=1, default=str))
+        return
+    table = Table(title=f"Indicatori ({figures['people']} persone)")
+    for name in ("codice", "indicatore", "totale"):
+        table.add_column(name)
+    for ind in figures["indicators"]:
+        table.add_row(ind["code"], ind["label"]["it"], suppress(ind["total"]))
+    console.print(table)
+    console.print("imbuto / funnel: " + ", ".join(f"{k}: {suppress(v)}" for k, v in figures["funnel"].items()))
+    console.print("giorni mediani / median days: " + ", ".join(f"{k}: {v}" for k, v in figures["median_days"].items()))
+
+
+@monitoring_app.command("export")
+def monitoring_export(
+    out: Path = typer.Option(..., "--out", help="Directory for records.csv and indicators.csv."),
+    key: str = typer.Option(..., "--key", help="Export key (≥ 16 characters): same key, same pseudonyms."),
+    as_user: str = typer.Option("monitoraggio", "--as"),
+) -> None:
+    """Pseudonymised records and aggregated indicators (small cells suppressed) for the partner."""
+    from ivc.auth.service import get_actor
+    from ivc.database.core import session_scope
+    from ivc.monitoring.service import export_csv
+
+    try:
+        with session_scope() as session:
+            records, aggregates = export_csv(session, get_actor(session, as_user), key)
+    except IVCError as exc:
+        _fail(exc)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "records.csv").write_text(records, encoding="utf-8")
+    (out / "indicators.csv").write_text(aggregates, encoding="utf-8")
+    console.print(f"written {out / 'records.csv'} and {out / 'indicators.csv'}")
+
+
+@app.command("deploy")
+def deploy(pool: str = typer.Option("ivc-process", help="Prefect work pool (type process).")) -> None:
+    """Register the phase flows as deployments on the Prefect server named by PREFECT_API_URL."""
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail(IVCError("set PREFECT_API_URL to the Prefect server (see docs/DEPLOY.md)"))
+    from ivc.ops.cluster import register
+
+    for name in register(pool):
+        console.print(f"deployment {name} on pool {pool}")
 
 
 @app.command("scale-test")

@@ -25,3 +25,15 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def is_current(url: str | None = None) -> bool:
+    """True when the database is at the newest migration (cheap: one query)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from ivc.database.core import get_engine
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    with get_engine(url).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision() == head

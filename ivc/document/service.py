@@ -16,7 +16,7 @@ from ivc.auth.roles import Actor, Role
 from ivc.case.models import Case
 from ivc.case.states import DocumentType
 from ivc.database.core import utcnow
-from ivc.document import credentials
+from ivc.document import credentials, pades
 from ivc.document.elements import missing_elements
 from ivc.document.models import IssuedDocument
 from ivc.document.payload import build_payload
@@ -79,6 +79,8 @@ def issue(
     person = get_person(session, case.person_id)
     lang = second_language(person.preferred_language)
     pdf = render_pdf(payload, lang, attachment=signed["twin"])
+    if pades.enabled():
+        pdf = pades.seal(pdf)
     blob = (store or get_store()).put_bytes(pdf)
     revision = 1 + len(
         session.exec(

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL = "ivc-process"
@@ -156,20 +157,22 @@ def stop_workers(cluster: Cluster) -> None:
     cluster.workers.clear()
 
 
+def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
+    """Register the four phase flows as deployments on ``pool`` of the Prefect server named by
+    PREFECT_API_URL (code from ``source``, which every worker machine has at the same path)."""
+    from prefect import Flow, flow
+
+    names = []
+    for phase, entry in DEPLOYMENTS.items():
+        deployed = cast(Flow[..., Any], flow.from_source(source=str(source), entrypoint=entry))
+        deployed.deploy(name=phase, work_pool_name=pool, print_next_steps=False, build=False, push=False)
+        names.append(f"{deployed.name}/{phase}")
+    return names
+
+
 def register_deployments(cluster: Cluster) -> list[str]:
-    """Register each phase flow as a deployment on the process pool (code from this checkout, which
-    every worker machine has at the same path or installs as a package)."""
-    code = (
-        "import sys\n"
-        "from prefect import flow\n"
-        f"root = {str(ROOT)!r}\n"
-        "names = []\n"
-        f"for phase, entry in {DEPLOYMENTS!r}.items():\n"
-        "    f = flow.from_source(source=root, entrypoint=entry)\n"
-        "    f.deploy(name=phase, work_pool_name=" + repr(POOL) + ", print_next_steps=False, build=False, push=False)\n"
-        "    names.append(f'{f.name}/{phase}')\n"
-        "print(','.join(names))\n"
-    )
+    """``register`` in a subprocess talking to this cluster's server."""
+    code = "from ivc.ops.cluster import register; print(','.join(register()))"
     out = subprocess.run(
         [sys.executable, "-c", code], env=cluster.env, capture_output=True, text=True, timeout=300, cwd=str(ROOT)
     )

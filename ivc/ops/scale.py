@@ -59,6 +59,7 @@ def _drive(env: dict[str, str], mode: str, cases: int, batch: int, log: Path) ->
 
 
 def run(cases: int, workers: list[int], batch: int, pg: str, embedded_cases: int | None, logs: Path) -> ScaleResult:
+    logs = logs.resolve()  # flow runs work in other directories
     logs.mkdir(parents=True, exist_ok=True)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "IVC_"))}
     embedded = None

@@ -1,0 +1,380 @@
+"""Match consented dossiers and vacancies, both ways, with explanations.
+
+A dossier's skills are its claims (repertory competences, and the ESCO skills they link to) and
+its accepted ESCO suggestions, weighted by how far the path took them: certified > validated >
+confirmed > declared. A vacancy asks for essential and optional skills (ESCO or repertory). Only
+people with an active consent to job matching are ever considered.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, col, select
+
+from ivc.audit import service as audit
+from ivc.auth.roles import Actor, Role
+from ivc.case.models import Case
+from ivc.claim.models import CompetenceClaim
+from ivc.consent.models import ConsentPurpose
+from ivc.consent.service import active_consent
+from ivc.errors import NotFound, PermissionDenied, ValidationFailed
+from ivc.experience.models import Experience
+from ivc.framework.models import Competence, EscoRelation, FrameworkLabel, text_in
+from ivc.mapping.models import EscoSuggestion
+from ivc.matching.models import Vacancy, VacancySkill
+from ivc.person.models import CEFR_LEVELS, Person
+
+STATUS_WEIGHT = {"certified": 1.0, "validated": 0.85, "confirmed": 0.6, "declared": 0.3}
+_CLAIM_STATUS = {
+    "certified": "certified",
+    "validated": "validated",
+    "not_certified": "validated",
+    "confirmed": "confirmed",
+    "suggested": "declared",
+}
+ESSENTIAL, OPTIONAL = 1.0, 0.4
+MATCHERS = frozenset({Role.CPI_ADVISOR, Role.ADMIN})
+
+
+@dataclass
+class Skill:
+    weight: float
+    status: str
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Profile:
+    case_id: int
+    person_id: int
+    name: str
+    territory: str
+    italian_level: str
+    skills: dict[str, Skill]
+
+
+@dataclass
+class Match:
+    score: float
+    subject: dict[str, Any]  # the person (case id, name, district) or the vacancy / occupation
+    matched: list[dict[str, Any]]
+    missing_essential: list[dict[str, Any]]
+    to_close_the_gap: list[str]
+
+
+def _require(actor: Actor) -> None:
+    if actor.role not in MATCHERS:
+        raise PermissionDenied(f"role {actor.role.value} may not use job matching")
+
+
+def profiles(session: Session, case_ids: list[int] | None = None) -> list[Profile]:
+    """Dossiers of people who consented to job matching (now), with their weighted skills."""
+    stmt = select(Case, Person).join(Person, col(Person.id) == col(Case.person_id))
+    if case_ids is not None:
+        stmt = stmt.where(col(Case.id).in_(case_ids))
+    out = []
+    for case, person in session.exec(stmt).all():
+        if active_consent(session, person.id or 0, ConsentPurpose.JOB_MATCHING) is None:
+            continue
+        titles = {e.id: e.title for e in session.exec(select(Experience).where(Experience.case_id == case.id))}
+        skills: dict[str, Skill] = {}
+
+        def add(key: str, status: str, evidence: list[str], skills: dict[str, Skill] = skills) -> None:
+            weight = STATUS_WEIGHT[status]
+            if key not in skills or skills[key].weight < weight:
+                skills[key] = Skill(weight, status, evidence)
+
+        rows = session.exec(
+            select(CompetenceClaim, Competence)
+            .join(Competence, col(Competence.id) == col(CompetenceClaim.competence_id))
+            .where(CompetenceClaim.case_id == case.id)
+        ).all()
+        for claim, comp in rows:
+            status = _CLAIM_STATUS.get(claim.status)
+            if status is None:
+                continue
+            evidence = [titles[e] for e in claim.experience_ids if e in titles]
+            add(comp.code, status, evidence)
+            for uri in comp.esco_skills:
+                add(uri, status, evidence)
+        for sug in session.exec(
+            select(EscoSuggestion).where(EscoSuggestion.case_id == case.id, EscoSuggestion.status != "rejected")
+        ):
+            add(sug.uri, "declared", [titles[e] for e in sug.experience_ids if e in titles])
+        out.append(
+            Profile(case.id or 0, person.id or 0, person.display_name, case.territory, person.italian_level, skills)
+        )
+    return out
+
+
+class MatchIndex:
+    """Profiles as posting lists (skill -> dossier indices, weights): a vacancy's score over every
+    dossier is a handful of vectorised additions, whatever the number of dossiers."""
+
+    def __init__(self, people: list[Profile]) -> None:
+        self.people = people
+        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        for i, p in enumerate(people):
+            for key, skill in p.skills.items():
+                postings[key][0].append(i)
+                postings[key][1].append(skill.weight)
+        self.postings = {
+            k: (np.asarray(ix, dtype=np.int32), np.asarray(w, dtype=np.float32)) for k, (ix, w) in postings.items()
+        }
+        self.territory = np.asarray([p.territory for p in people])
+        self.italian = np.asarray([_level(p.italian_level) for p in people], dtype=np.int8)
+
+    def scores(self, wanted: dict[str, float], territory: str | None = None, italian: str | None = None) -> np.ndarray:
+        total = np.zeros(len(self.people), dtype=np.float32)
+        for key, weight in wanted.items():
+            posting = self.postings.get(key)
+            if posting is not None:
+                np.add.at(total, posting[0], weight * posting[1])
+        total /= max(sum(wanted.values()), 1e-9)
+        if territory is not None:
+            total += 0.05 * (self.territory == territory)
+        if italian is not None:
+            total -= 0.1 * (self.italian < _level(italian))
+        return total
+
+    def top(self, wanted: dict[str, float], k: int = 20, **kw: Any) -> list[tuple[int, float]]:
+        scores = self.scores(wanted, **kw)
+        k = min(k, len(scores))
+        if k == 0:
+            return []
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
+
+
+def _level(cefr: str) -> int:
+    return CEFR_LEVELS.index(cefr) if cefr in CEFR_LEVELS else 0
+
+
+def _labels(session: Session, keys: set[str]) -> dict[str, str]:
+    rows = session.exec(
+        select(FrameworkLabel.entity_key, FrameworkLabel.lang, FrameworkLabel.text).where(
+            col(FrameworkLabel.entity_key).in_(keys), FrameworkLabel.kind == "preferred"
+        )
+    ).all()
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for key, lang, text in rows:
+        found[key][lang] = text
+    return {k: v.get("it") or v.get("en") or next(iter(v.values())) for k, v in found.items()}
+
+
+def _gap(session: Session, key: str, profile: Profile | None) -> str:
+    """The cheapest way to close a missing skill: an open IVC step, or the repertory's training."""
+    comp = session.exec(select(Competence).where(Competence.code == key)).first()
+    if comp is None:  # an ESCO skill: the repertory competence that links to it (portable, small table)
+        comp = next(
+            (c for c in session.exec(select(Competence).order_by(col(Competence.id).desc())) if key in c.esco_skills),
+            None,
+        )
+    if comp is None:
+        return f"formazione sul tema '{key.rsplit('/', 1)[-1]}' (CPIA o formazione regionale)"
+    if profile is not None and profile.skills.get(comp.code) and profile.skills[comp.code].status == "confirmed":
+        return f"completare la validazione di {comp.code} (passo IVC aperto)"
+    return f"percorso di formazione regionale per {comp.code} — {text_in(comp.title, 'it')}"
+
+
+def _explain(
+    session: Session, wanted: dict[str, float], profile: Profile, labels: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    matched = [
+        {
+            "skill": k,
+            "label": labels.get(k, k),
+            "status": profile.skills[k].status,
+            "evidence": profile.skills[k].evidence,
+            "essential": w >= ESSENTIAL,
+        }
+        for k, w in wanted.items()
+        if k in profile.skills
+    ]
+    missing = [
+        {"skill": k, "label": labels.get(k, k)} for k, w in wanted.items() if w >= ESSENTIAL and k not in profile.skills
+    ]
+    return matched, missing, [_gap(session, m["skill"], profile) for m in missing]
+
+
+def vacancy_wants(session: Session, vacancy: Vacancy) -> dict[str, float]:
+    return {
+        s.concept_key: ESSENTIAL if s.essential else OPTIONAL
+        for s in session.exec(select(VacancySkill).where(VacancySkill.vacancy_id == vacancy.id))
+    }
+
+
+def match_vacancy(session: Session, vacancy_id: int, actor: Actor, top: int = 20) -> list[Match]:
+    """Consented dossiers ranked for a vacancy, best first, each with its explanation."""
+    _require(actor)
+    vacancy = session.get(Vacancy, vacancy_id)
+    if vacancy is None:
+        raise NotFound(f"no vacancy {vacancy_id}", entity="vacancy", key=vacancy_id)
+    wanted = vacancy_wants(session, vacancy)
+    people = profiles(session)
+    index = MatchIndex(people)
+    labels = _labels(session, set(wanted))
+    out = []
+    for i, score in index.top(wanted, top, territory=vacancy.territory, italian=vacancy.italian_level):
+        p = people[i]
+        matched, missing, gap = _explain(session, wanted, p, labels)
+        out.append(
+            Match(
+                round(score, 4),
+                {"case_id": p.case_id, "name": p.name, "district": p.territory, "italian_level": p.italian_level},
+                matched,
+                missing,
+                gap,
+            )
+        )
+        audit.record(
+            session,
+            actor,
+            "matching.dossier_viewed",
+            entity="case",
+            entity_id=p.case_id,
+            case_id=p.case_id,
+            territory=p.territory,
+            after={"vacancy": vacancy.reference, "legal_basis": "consent:job_matching"},
+        )
+    return out
+
+
+def match_person(session: Session, case_id: int, actor: Actor, top: int = 20) -> dict[str, list[Match]]:
+    """Open vacancies and ESCO occupations ranked for one consented dossier."""
+    _require(actor)
+    found = profiles(session, [case_id])
+    if not found:
+        raise PermissionDenied(f"case {case_id} has no active consent to job matching (or does not exist)")
+    p = found[0]
+    vacancies = []
+    for vacancy in session.exec(select(Vacancy).where(col(Vacancy.open).is_(True))).all():
+        wanted = vacancy_wants(session, vacancy)
+        score = float(MatchIndex([p]).scores(wanted, territory=vacancy.territory, italian=vacancy.italian_level)[0])
+        if score > 0:
+            matched, missing, gap = _explain(session, wanted, p, _labels(session, set(wanted)))
+            vacancies.append(
+                Match(
+                    round(score, 4),
+                    {
+                        "vacancy_id": vacancy.id,
+                        "reference": vacancy.reference,
+                        "title": vacancy.title,
+                        "employer": vacancy.employer,
+                    },
+                    matched,
+                    missing,
+                    gap,
+                )
+            )
+    occupations: dict[str, dict[str, float]] = defaultdict(dict)
+    relations = session.exec(select(EscoRelation).where(col(EscoRelation.skill_uri).in_(list(p.skills)))).all()
+    for occ in {r.occupation_uri for r in relations}:
+        for r in session.exec(select(EscoRelation).where(EscoRelation.occupation_uri == occ)):
+            occupations[occ][r.skill_uri] = ESSENTIAL if r.relation_type == "essential" else OPTIONAL
+    ranked = []
+    for occ, wanted in occupations.items():
+        score = float(MatchIndex([p]).scores(wanted)[0])
+        ranked.append((score, occ, wanted))
+    ranked.sort(key=lambda t: -t[0])
+    labels = _labels(session, {o for _, o, _ in ranked[:top]})
+    occ_matches = []
+    for score, occ, wanted in ranked[:top]:
+        skill_labels = _labels(session, set(wanted))
+        matched, missing, gap = _explain(session, wanted, p, skill_labels)
+        occ_matches.append(
+            Match(round(score, 4), {"occupation": occ, "label": labels.get(occ, occ)}, matched, missing[:10], gap[:3])
+        )
+    audit.record(
+        session,
+        actor,
+        "matching.person_viewed",
+        entity="case",
+        entity_id=case_id,
+        case_id=case_id,
+        territory=p.territory,
+        after={"legal_basis": "consent:job_matching"},
+    )
+    return {"vacancies": sorted(vacancies, key=lambda m: -m.score)[:top], "occupations": occ_matches}
+
+
+_COLUMNS = (
+    "reference",
+    "title",
+    "employer",
+    "esco_occupation",
+    "essential_skills",
+    "optional_skills",
+    "district",
+    "italian_level",
+    "start_date",
+)
+
+
+def import_vacancies(session: Session, path: Path, actor: Actor) -> int:
+    """Vacancies from CSV (columns: reference, title, employer, esco_occupation, essential_skills,
+    optional_skills — ';'-separated ESCO URIs or competence codes —, district, italian_level,
+    start_date). Without listed skills, the occupation's ESCO essential/optional skills are used.
+    Idempotent by reference; the whole file or nothing."""
+    if actor.role not in MATCHERS:
+        raise PermissionDenied(f"role {actor.role.value} may not manage vacancies")
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("reference", "title", "employer", "district") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed(f"{path.name}: missing column(s) {', '.join(missing)}", file=str(path))
+    created = 0
+    for row in reader:
+        line = reader.line_num
+        ref = (row.get("reference") or "").strip()
+        if not ref or not (row.get("title") or "").strip():
+            raise ValidationFailed(f"{path.name}, row {line}: reference and title are required", file=str(path))
+        if session.exec(select(Vacancy).where(Vacancy.reference == ref)).first() is not None:
+            continue
+        level = (row.get("italian_level") or "A2").strip()
+        if level not in CEFR_LEVELS:
+            raise ValidationFailed(
+                f"{path.name}, row {line}, column 'italian_level': {level!r} is not CEFR", file=str(path)
+            )
+        start = (row.get("start_date") or "").strip()
+        try:
+            start_date = date.fromisoformat(start) if start else None
+        except ValueError as exc:
+            raise ValidationFailed(f"{path.name}, row {line}, column 'start_date': {start!r}", file=str(path)) from exc
+        vacancy = Vacancy(
+            reference=ref,
+            title=row["title"].strip(),
+            employer=(row.get("employer") or "").strip(),
+            esco_occupation=(row.get("esco_occupation") or "").strip() or None,
+            italian_level=level,
+            start_date=start_date,
+            territory=(row.get("district") or "").strip(),
+            created_by=actor.username,
+        )
+        session.add(vacancy)
+        session.flush()
+        skills = {k.strip(): True for k in (row.get("essential_skills") or "").split(";") if k.strip()}
+        skills.update(
+            {
+                k.strip(): False
+                for k in (row.get("optional_skills") or "").split(";")
+                if k.strip() and k.strip() not in skills
+            }
+        )
+        if not skills and vacancy.esco_occupation:
+            for r in session.exec(select(EscoRelation).where(EscoRelation.occupation_uri == vacancy.esco_occupation)):
+                skills.setdefault(r.skill_uri, r.relation_type == "essential")
+        for key, essential in skills.items():
+            session.add(VacancySkill(vacancy_id=vacancy.id or 0, concept_key=key, essential=essential))
+        created += 1
+    session.flush()
+    return created

@@ -1,0 +1,2 @@
+"""Programme monitoring for the network: indicators (as data), funnel and time per phase,
+pseudonymised exports with small-cell suppression."""

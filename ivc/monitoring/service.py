@@ -1,0 +1,211 @@
+"""Compute the programme's indicators from the system of record, and export them without direct
+identifiers: stable pseudonyms per export key (HMAC), small cells suppressed."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from sqlmodel import Session, col, select
+
+from ivc.auth.roles import Actor, Role
+from ivc.case.models import Case, CaseStateEntry
+from ivc.case.states import CaseState
+from ivc.config import get_settings
+from ivc.document.models import IssuedDocument
+from ivc.errors import PermissionDenied
+from ivc.person.models import Person, Vulnerability
+
+READERS = frozenset({Role.MONITORING, Role.ADMIN, Role.ALFA_REVIEWER})
+PHASES = [s.value for s in CaseState if s is not CaseState.CLOSED]
+
+
+@lru_cache(maxsize=1)
+def definitions() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((get_settings().reference_dir / "indicators.yaml").read_text("utf-8"))
+    return data
+
+
+@dataclass
+class Row:
+    """One person in one case, reduced to what monitoring needs (no name, no codes, no contacts)."""
+
+    case_id: int
+    person_id: int
+    territory: str
+    gender: str
+    age_band: str
+    citizenship: str
+    referral_source: str
+    vulnerable: bool
+    states: list[str]
+    outcome: str | None
+    opened: datetime
+    documents: list[str] = field(default_factory=list)
+
+
+def _age_band(birth: date | None, on: date) -> str:
+    if birth is None:
+        return "unknown"
+    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    for low, high in definitions()["age_bands"]:
+        if low <= age <= high:
+            return f"{low}-{high}"
+    return "unknown"
+
+
+def rows(
+    session: Session, start: date | None = None, end: date | None = None, territory: str | None = None
+) -> list[Row]:
+    stmt = select(Case, Person).join(Person, col(Person.id) == col(Case.person_id))
+    if territory:
+        stmt = stmt.where(Case.territory == territory)
+    vulnerable = {v for v in session.exec(select(Vulnerability.person_id)).all()}
+    entries: dict[int, list[str]] = defaultdict(list)
+    for case_id, state in session.exec(select(CaseStateEntry.case_id, CaseStateEntry.state)).all():
+        entries[case_id].append(state)
+    docs: dict[int, list[str]] = defaultdict(list)
+    for case_id, kind in session.exec(select(IssuedDocument.case_id, IssuedDocument.doc_type)).all():
+        docs[case_id].append(kind)
+    today = date.today()
+    out = []
+    for case, person in session.exec(stmt).all():
+        opened = case.created_at
+        if (start and opened.date() < start) or (end and opened.date() > end):
+            continue
+        out.append(
+            Row(
+                case.id or 0,
+                person.id or 0,
+                case.territory,
+                person.gender,
+                _age_band(person.birth_date, today),
+                person.citizenship,
+                person.referral_source,
+                person.id in vulnerable,
+                entries[case.id or 0],
+                case.outcome,
+                opened,
+                docs[case.id or 0],
+            )
+        )
+    return out
+
+
+_RULES = {
+    "people_reached": lambda r: True,
+    "people_admitted": lambda r: CaseState.IDENTIFICATION.value in r.states,
+    "people_requested_validation": lambda r: CaseState.VALIDATION.value in r.states,
+    "documents_transparency": lambda r: "documento_trasparenza" in r.documents,
+    "documents_validation": lambda r: "documento_validazione" in r.documents,
+    "documents_certificate": lambda r: "certificato" in r.documents,
+    "outcome_partial": lambda r: r.outcome in ("validazione_parziale", "certificazione_parziale"),
+}
+
+
+def indicators(session: Session, actor: Actor, **filters: Any) -> dict[str, Any]:
+    """Every indicator, in total and by each breakdown; the funnel; median days per phase."""
+    if actor.role not in READERS:
+        raise PermissionDenied(f"role {actor.role.value} may not read monitoring figures")
+    data = rows(session, **filters)
+    result: dict[str, Any] = {"indicators": [], "funnel": {}, "median_days": {}}
+    for ind in definitions()["indicators"]:
+        rule = _RULES[ind["rule"]]
+        hits = [r for r in data if rule(r)]
+        people = {r.person_id for r in hits}
+        by: dict[str, dict[str, int]] = {}
+        for breakdown in definitions()["breakdowns"]:
+            counter: Counter[str] = Counter()
+            seen: set[tuple[str, int]] = set()
+            for r in hits:
+                value = str(getattr(r, breakdown))
+                if (value, r.person_id) not in seen:
+                    seen.add((value, r.person_id))
+                    counter[value] += 1
+            by[breakdown] = dict(sorted(counter.items()))
+        result["indicators"].append(
+            {"code": ind["code"], "kind": ind["kind"], "label": ind["label"], "total": len(people), "by": by}
+        )
+    for phase in PHASES:
+        result["funnel"][phase] = len({r.person_id for r in data if phase in r.states})
+    durations: dict[str, list[float]] = defaultdict(list)
+    ids = [r.case_id for r in data]
+    for e in session.exec(
+        select(CaseStateEntry).where(col(CaseStateEntry.case_id).in_(ids), col(CaseStateEntry.left_at).is_not(None))
+    ):
+        assert e.left_at is not None
+        durations[e.state].append((e.left_at - e.entered_at).total_seconds() / 86400)
+    result["median_days"] = {k: round(statistics.median(v), 2) for k, v in durations.items()}
+    result["people"] = len({r.person_id for r in data})
+    return result
+
+
+def pseudonym(export_key: str, person_id: int) -> str:
+    """Stable for one export key, unlinkable across keys, irreversible without the key."""
+    return hmac.new(export_key.encode(), f"person:{person_id}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def suppress(count: int) -> str:
+    return "<5" if 0 < count < int(definitions()["small_cell_threshold"]) else str(count)
+
+
+def export_csv(session: Session, actor: Actor, export_key: str, **filters: Any) -> tuple[str, str]:
+    """Two CSVs for the monitoring partner: pseudonymised records (no name, no codice fiscale, no
+    contacts, no birth date) and aggregated indicators with small cells suppressed."""
+    if actor.role not in READERS:
+        raise PermissionDenied(f"role {actor.role.value} may not export monitoring data")
+    if len(export_key) < 16:
+        raise PermissionDenied("the export key must be at least 16 characters")
+    data = rows(session, **filters)
+    records = io.StringIO()
+    w = csv.writer(records)
+    w.writerow(
+        [
+            "pseudonym",
+            "territory",
+            "gender",
+            "age_band",
+            "citizenship",
+            "referral_source",
+            "vulnerable",
+            "furthest_state",
+            "outcome",
+            "opened_month",
+        ]
+    )
+    order = {s.value: i for i, s in enumerate(CaseState)}
+    for r in data:
+        furthest = max(r.states, key=lambda s: order.get(s, -1)) if r.states else ""
+        w.writerow(
+            [
+                pseudonym(export_key, r.person_id),
+                r.territory,
+                r.gender,
+                r.age_band,
+                r.citizenship,
+                r.referral_source,
+                int(r.vulnerable),
+                furthest,
+                r.outcome or "",
+                r.opened.strftime("%Y-%m"),
+            ]
+        )
+    figures = indicators(session, actor, **filters)
+    agg = io.StringIO()
+    w = csv.writer(agg)
+    w.writerow(["indicator", "breakdown", "value", "count"])
+    for ind in figures["indicators"]:
+        w.writerow([ind["code"], "total", "", suppress(ind["total"])])
+        for breakdown, values in ind["by"].items():
+            for value, n in values.items():
+                w.writerow([ind["code"], breakdown, value, suppress(n)])
+    return records.getvalue(), agg.getvalue()

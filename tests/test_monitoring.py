@@ -1,0 +1,62 @@
+"""Monitoring: indicator arithmetic on a known fixture, small cells suppressed, no identifiers."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from ivc.auth.roles import Actor, Role
+from ivc.case.states import CaseState
+from ivc.errors import PermissionDenied
+from ivc.monitoring.service import export_csv, indicators, pseudonym, suppress
+
+from .helpers import advance_to, staff
+
+MON = Actor("mon", Role.MONITORING)
+
+
+def _fixture(session: Session) -> None:
+    actors = staff(session)
+    advance_to(session, actors, CaseState.CLOSED)  # certified
+    advance_to(session, actors, CaseState.VALIDATION_ISSUED, partial=True)
+    advance_to(session, actors, CaseState.IDENTIFICATION)
+    advance_to(session, actors, CaseState.ACCESS)
+
+
+def test_indicator_arithmetic_on_a_known_fixture(session: Session) -> None:
+    _fixture(session)
+    figures = indicators(session, MON)
+    by_code = {i["code"]: i for i in figures["indicators"]}
+    assert figures["people"] == 4
+    assert by_code["O.PARTICIPANTS"]["total"] == 4
+    assert by_code["O.GUIDANCE"]["total"] == 3
+    assert by_code["R.RECOGNITION_APPLICATIONS"]["total"] == 2
+    assert by_code["R.TRANSPARENCY_ISSUED"]["total"] == 2
+    assert by_code["R.VALIDATION_ISSUED"]["total"] == 2
+    assert by_code["R.CERTIFICATES_ISSUED"]["total"] == 1
+    assert by_code["O.PARTICIPANTS"]["by"]["gender"] == {"F": 4}
+    assert by_code["O.PARTICIPANTS"]["by"]["territory"] == {"3": 4}
+    assert figures["funnel"]["accoglienza"] == 4 and figures["funnel"]["esame"] == 1
+    assert set(figures["median_days"]) >= {"accoglienza", "individuazione"}
+
+
+def test_exports_suppress_small_cells_and_carry_no_direct_identifier(session: Session) -> None:
+    _fixture(session)
+    records, aggregates = export_csv(session, MON, "chiave-di-esportazione-2026")
+    for forbidden in ("Amina", "Ben Salah", "1986-04-12", "أمينة", "Sfax"):
+        assert forbidden not in records and forbidden not in aggregates
+    assert "O.PARTICIPANTS,total,,<5" in aggregates.replace("\r", "")
+    lines = records.strip().splitlines()
+    assert len(lines) == 5
+    pseudonyms = {line.split(",")[0] for line in lines[1:]}
+    assert len(pseudonyms) == 4  # four people (same name, different records)
+    assert suppress(0) == "0" and suppress(4) == "<5" and suppress(5) == "5"
+    assert pseudonym("k" * 16, 1) == pseudonym("k" * 16, 1) != pseudonym("x" * 16, 1)
+
+
+def test_monitoring_sees_only_aggregates_and_others_nothing(session: Session) -> None:
+    actors = staff(session)
+    with pytest.raises(PermissionDenied):
+        indicators(session, actors["op3"])
+    with pytest.raises(PermissionDenied):
+        export_csv(session, MON, "short")
