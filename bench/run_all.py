@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import subprocess
@@ -22,10 +23,27 @@ ROOT = Path(__file__).resolve().parents[1]
 def _run(title: str, command: list[str], note: str) -> str:
     print(f"== {title}", flush=True)
     out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    body = "\n".join(line for line in out.stdout.splitlines() if line.startswith(("|", "machine:", "2 workers")))
+    lines = out.stdout.splitlines()
+    body = "\n".join(line for line in lines if line.startswith(("|", "machine:", "2 workers")))
+    scale = next((line for line in lines if line.startswith("IVC-SCALE ")), None)
+    if scale:
+        body = _scale_table(json.loads(scale.removeprefix("IVC-SCALE "))) + "\n\n" + body
     if out.returncode != 0 and not body:
         body = f"(failed: exit {out.returncode})\n\n```\n{out.stderr[-1500:]}\n```"
     return f"## {title}\n\n`{' '.join(command).replace(sys.executable, 'python')}`\n\n{note}\n\n{body}\n"
+
+
+def _scale_table(data: dict) -> str:  # type: ignore[type-arg]
+    rows = ["| mode | cases | automated s | s / case | cases / s | checks failed |", "|---|---|---|---|---|---|"]
+    runs = ([("embedded default (SQLite, no server)", data["embedded"])] if data.get("embedded") else []) + [
+        (f"Prefect server + PostgreSQL, {n} worker(s)", r) for n, r in data["clusters"].items()
+    ]
+    for name, r in runs:
+        rows.append(
+            f"| {name} | {r['cases']} | {r['automated_seconds']} | {r['seconds_per_case']} | "
+            f"{r['cases_per_second']} | {len(r['problems'])} |"
+        )
+    return "\n".join(rows)
 
 
 def main() -> None:
