@@ -123,3 +123,24 @@ def test_vacancies_import_from_csv_derives_skills_from_the_esco_occupation(sessi
     assert import_vacancies(session, demo, admin) == 0  # idempotent
     skills = session.exec(select(VacancySkill)).all()
     assert any(s.essential for s in skills) and any(not s.essential for s in skills)
+
+
+def test_the_shortlist_shares_only_what_was_consented(session: Session) -> None:
+    from ivc.matching.service import shortlist_csv, shortlist_pdf, shortlist_rows
+
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.CLOSED)
+    _consent(session, case, actors)
+    person = get_person(session, case.person_id)
+    person.phone = "+39 351 000 0101"
+    session.add(person)
+    comps = target_competences(session, case)
+    vacancy = _vacancy(session, {comps[0].code: True})
+    rows = shortlist_rows(session, match_vacancy(session, vacancy.id or 0, CPI))
+    assert rows[0]["name"] == "Amina Ben Salah" and rows[0]["contact"] == ""  # no consent to employer contact
+    consents.give_consent(session, person, ConsentPurpose.EMPLOYER_CONTACT, "ar", actors["op3"])
+    rows = shortlist_rows(session, match_vacancy(session, vacancy.id or 0, CPI))
+    assert rows[0]["contact"] == "+39 351 000 0101"
+    csv_text = shortlist_csv(rows)
+    assert "1986-04-12" not in csv_text and "Sfax" not in csv_text  # no birth data
+    assert shortlist_pdf(vacancy, rows).startswith(b"%PDF")

@@ -36,6 +36,8 @@ def test_indicator_arithmetic_on_a_known_fixture(session: Session) -> None:
     assert by_code["R.CERTIFICATES_ISSUED"]["total"] == 1
     assert by_code["O.PARTICIPANTS"]["by"]["gender"] == {"F": 4}
     assert by_code["O.PARTICIPANTS"]["by"]["territory"] == {"3": 4}
+    assert by_code["O.PARTICIPANTS"]["by"]["interview_language"] == {"ar": 4}
+    assert by_code["O.PARTICIPANTS"]["by"]["mediated"] == {"True": 4}
     assert figures["funnel"]["accoglienza"] == 4 and figures["funnel"]["esame"] == 1
     assert set(figures["median_days"]) >= {"accoglienza", "individuazione"}
 
@@ -60,3 +62,21 @@ def test_monitoring_sees_only_aggregates_and_others_nothing(session: Session) ->
         indicators(session, actors["op3"])
     with pytest.raises(PermissionDenied):
         export_csv(session, MON, "short")
+
+
+def test_the_monthly_report_flow_writes_a_pdf_without_people(session: Session) -> None:
+    import io
+    from datetime import date
+
+    from pypdf import PdfReader
+
+    from ivc.flows.schedules import monthly_report
+
+    _fixture(session)
+    session.commit()
+    month = date.today().strftime("%Y-%m")
+    path = monthly_report.fn(month)  # the flow's body; the server runs it on its schedule
+    with open(path, "rb") as fh:
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(fh.read())).pages)
+    assert f"Monitoraggio del servizio IVC — {month}" in " ".join(text.split())
+    assert "O.PARTICIPANTS" in text and "Ben Salah" not in text and "Amina" not in text

@@ -528,6 +528,8 @@ def match_vacancy_cmd(
     top: int = typer.Option(20, min=1, max=200),
     as_user: str = typer.Option("admin", "--as"),
     as_json: bool = typer.Option(False, "--json"),
+    csv_out: Path | None = typer.Option(None, "--csv", help="Also write the shortlist as CSV."),
+    pdf_out: Path | None = typer.Option(None, "--pdf", help="Also write the shortlist as PDF."),
 ) -> None:
     """Rank consented dossiers for a vacancy, each with what matched and what is missing."""
     from sqlmodel import select
@@ -548,6 +550,14 @@ def match_vacancy_cmd(
                 raise IVCError(f"no vacancy {vacancy!r}")
             matches = match_vacancy(session, row.id or 0, get_actor(session, as_user), top)
             _print_matches(f"{row.reference} {row.title} — {row.employer}", matches, as_json)
+            if csv_out or pdf_out:
+                from ivc.matching.service import shortlist_csv, shortlist_pdf, shortlist_rows
+
+                rows = shortlist_rows(session, matches)
+                if csv_out:
+                    csv_out.write_text(shortlist_csv(rows), encoding="utf-8")
+                if pdf_out:
+                    pdf_out.write_bytes(shortlist_pdf(row, rows))
     except IVCError as exc:
         _fail(exc)
 
@@ -657,6 +667,14 @@ def monitoring_export(
     (out / "records.csv").write_text(records, encoding="utf-8")
     (out / "indicators.csv").write_text(aggregates, encoding="utf-8")
     console.print(f"written {out / 'records.csv'} and {out / 'indicators.csv'}")
+
+
+@monitoring_app.command("report")
+def monitoring_report(month: str = typer.Option(..., help="YYYY-MM")) -> None:
+    """Write the monthly monitoring report (PDF) — the same flow the server runs each month."""
+    from ivc.flows.schedules import monthly_report
+
+    console.print(f"written {monthly_report(month)}")
 
 
 @app.command("deploy")

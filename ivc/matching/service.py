@@ -378,3 +378,108 @@ def import_vacancies(session: Session, path: Path, actor: Actor) -> int:
         created += 1
     session.flush()
     return created
+
+
+def create_vacancy(
+    session: Session,
+    actor: Actor,
+    *,
+    reference: str,
+    title: str,
+    employer: str,
+    district: str,
+    essential: list[str],
+    optional: list[str] | None = None,
+    esco_occupation: str | None = None,
+    italian_level: str = "A2",
+    start_date: date | None = None,
+) -> Vacancy:
+    """A vacancy entered by hand (the UI form)."""
+    if actor.role not in MATCHERS:
+        raise PermissionDenied(f"role {actor.role.value} may not manage vacancies")
+    if not reference.strip() or not title.strip():
+        raise ValidationFailed("reference and title are required", field="title")
+    if italian_level not in CEFR_LEVELS:
+        raise ValidationFailed(f"{italian_level!r} is not a CEFR level", field="italian_level")
+    if session.exec(select(Vacancy).where(Vacancy.reference == reference.strip())).first() is not None:
+        raise ValidationFailed(f"a vacancy {reference!r} exists already", field="reference")
+    vacancy = Vacancy(
+        reference=reference.strip(),
+        title=title.strip(),
+        employer=employer.strip(),
+        esco_occupation=esco_occupation,
+        italian_level=italian_level,
+        start_date=start_date,
+        territory=district,
+        created_by=actor.username,
+    )
+    session.add(vacancy)
+    session.flush()
+    for key in essential:
+        session.add(VacancySkill(vacancy_id=vacancy.id or 0, concept_key=key, essential=True))
+    for key in optional or []:
+        if key not in essential:
+            session.add(VacancySkill(vacancy_id=vacancy.id or 0, concept_key=key, essential=False))
+    session.flush()
+    return vacancy
+
+
+def shortlist_rows(session: Session, matches: list[Match]) -> list[dict[str, str]]:
+    """A shortlist to share with an employer: only what each person consented to share — name,
+    district, matched and missing skills; contacts only with consent to contact by employers."""
+    out = []
+    for m in matches:
+        case = session.get(Case, m.subject["case_id"])
+        person = session.get(Person, case.person_id) if case else None
+        contact = ""
+        if person is not None and active_consent(session, person.id or 0, ConsentPurpose.EMPLOYER_CONTACT):
+            contact = "; ".join(x for x in (person.phone, person.email) if x)
+        out.append(
+            {
+                "name": m.subject["name"],
+                "district": m.subject["district"],
+                "score": f"{m.score:.2f}",
+                "skills": "; ".join(f"{x['label']} ({x['status']})" for x in m.matched),
+                "missing": "; ".join(x["label"] for x in m.missing_essential),
+                "contact": contact,
+            }
+        )
+    return out
+
+
+def shortlist_csv(rows: list[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["name", "district", "score", "skills", "missing", "contact"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def shortlist_pdf(vacancy: Vacancy, rows: list[dict[str, str]]) -> bytes:
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    from ivc.document.typography import BOLD, REGULAR, fonts, markup
+
+    fonts()
+    style = ParagraphStyle("s", fontName=REGULAR, fontSize=8, leading=10)
+    head = ParagraphStyle("h", fontName=BOLD, fontSize=13, leading=16)
+    data = [
+        [
+            Paragraph(markup(h, True), style)
+            for h in ("Nome", "Distretto", "Punteggio", "Competenze", "Mancano", "Contatto")
+        ]
+    ]
+    data += [
+        [Paragraph(markup(r[k] or "—"), style) for k in ("name", "district", "score", "skills", "missing", "contact")]
+        for r in rows
+    ]
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=landscape(A4), invariant=1, title=f"Shortlist {vacancy.reference}").build(
+        [
+            Paragraph(markup(f"Shortlist — {vacancy.reference} {vacancy.title} ({vacancy.employer})", True), head),
+            Table(data, colWidths=[110, 50, 50, 250, 170, 120], repeatRows=1),
+        ]
+    )
+    return buf.getvalue()

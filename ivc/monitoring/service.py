@@ -50,6 +50,8 @@ class Row:
     states: list[str]
     outcome: str | None
     opened: datetime
+    interview_language: str = "it"
+    mediated: bool = False
     documents: list[str] = field(default_factory=list)
 
 
@@ -95,6 +97,8 @@ def rows(
                 entries[case.id or 0],
                 case.outcome,
                 opened,
+                case.interview_language,
+                case.mediator is not None,
                 docs[case.id or 0],
             )
         )

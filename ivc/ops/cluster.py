@@ -167,6 +167,13 @@ def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
         deployed = cast(Flow[..., Any], flow.from_source(source=str(source), entrypoint=entry))
         deployed.deploy(name=phase, work_pool_name=pool, print_next_steps=False, build=False, push=False)
         names.append(f"{deployed.name}/{phase}")
+    report = cast(
+        Flow[..., Any], flow.from_source(source=str(source), entrypoint="ivc/flows/schedules.py:monthly_report")
+    )
+    report.deploy(
+        name="monthly", work_pool_name=pool, cron="0 6 1 * *", print_next_steps=False, build=False, push=False
+    )
+    names.append(f"{report.name}/monthly")
     return names
 
 

@@ -15,7 +15,7 @@ from ivc.errors import IVCError
 from ivc.framework.models import Competence, text_in
 from ivc.i18n import languages, t
 from ivc.person.models import Person
-from ivc.ui import verify_page
+from ivc.ui import matching_page, monitoring_page, verify_page
 
 
 def _sidebar(lang: str) -> Actor | None:
@@ -56,7 +56,7 @@ def _case_list(actor: Actor, lang: str) -> int | None:
     if not table:
         st.info(t("app.no_cases", lang))
         return None
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
     ids = [int(c.id or 0) for c in rows]
     chosen = st.selectbox(t("cases.open", lang), ids, key="case_id")
     return int(chosen) if chosen is not None else None
@@ -98,7 +98,7 @@ def _case_detail(actor: Actor, case_id: int, lang: str) -> None:
                     "score": claim.score,
                 }
             )
-        st.dataframe(claim_rows, hide_index=True, use_container_width=True)
+        st.dataframe(claim_rows, hide_index=True, width="stretch")
         docs = cases.issued_documents(session, case_id)
         if docs:
             st.subheader(t("case.documents", lang))
@@ -109,7 +109,10 @@ def main() -> None:
     st.set_page_config(page_title="ivc", layout="wide")
     lang = st.sidebar.selectbox("Lingua / Language", languages(), index=languages().index("it"), key="lang")
     page = st.sidebar.radio(
-        t("app.page", lang), ["cases", "verify"], key="page", format_func=lambda p: t(f"app.pages.{p}", lang)
+        t("app.page", lang),
+        ["cases", "matching", "monitoring", "verify"],
+        key="page",
+        format_func=lambda p: t(f"app.pages.{p}", lang),
     )
     st.title(t("app.title", lang))
     st.caption(t("app.subtitle", lang))
@@ -118,6 +121,12 @@ def main() -> None:
         return
     actor = _sidebar(lang)
     if actor is None:
+        return
+    if page == "monitoring":
+        monitoring_page.render(actor, lang)
+        return
+    if page == "matching":
+        matching_page.render(actor, lang)
         return
     try:
         case_id = _case_list(actor, lang)

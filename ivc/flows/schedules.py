@@ -1,0 +1,33 @@
+"""Scheduled flows. On a Prefect server ``ivc deploy`` registers them with their schedule; on the
+embedded default they are run by hand (``ivc monitoring report``) or by the host's cron."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import flow
+
+from ivc.auth.roles import Actor, Role
+from ivc.config import get_settings
+from ivc.database.core import session_scope
+from ivc.monitoring import report
+from ivc.monitoring.service import indicators
+
+MONTHLY_REPORT_CRON = "0 6 1 * *"  # 06:00 on the first of each month: the month just ended
+
+
+@flow(name="ivc-monthly-report")
+def monthly_report(month: str | None = None) -> str:
+    """Write the monitoring report of ``month`` (YYYY-MM; default: the previous month). Rerunning
+    rewrites the same file: a report is derived data, not a record."""
+    if month is None:
+        today = date.today()
+        month = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
+    start, end = report.month_bounds(month)
+    with session_scope() as session:
+        figures = indicators(session, Actor("system", Role.ADMIN), start=start, end=end)
+    out = Path(get_settings().data_dir) / "reports" / f"ivc-monitoring-{month}.pdf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(report.render(figures, month))
+    return str(out)

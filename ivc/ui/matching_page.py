@@ -1,0 +1,81 @@
+"""CPI advisors: vacancies, a form to add one, and consented dossiers ranked for a vacancy with
+their explanation; the shortlist as CSV or PDF."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlmodel import col, select
+
+from ivc.auth.roles import Actor
+from ivc.database.core import session_scope
+from ivc.errors import IVCError
+from ivc.i18n import t
+from ivc.matching.models import Vacancy
+from ivc.matching.service import (
+    MATCHERS,
+    create_vacancy,
+    match_vacancy,
+    shortlist_csv,
+    shortlist_pdf,
+    shortlist_rows,
+)
+
+
+def render(actor: Actor, lang: str) -> None:
+    st.header(t("matching.title", lang))
+    if actor.role not in MATCHERS:
+        st.warning(t("matching.denied", lang))
+        return
+    with st.expander(t("matching.new_vacancy", lang)), st.form("vacancy_form"):
+        reference = st.text_input(t("matching.reference", lang))
+        title = st.text_input(t("matching.vacancy_title", lang))
+        employer = st.text_input(t("matching.employer", lang))
+        district = st.selectbox(t("cases.district", lang), ["1", "2", "3", "4", "5"])
+        skills = st.text_area(t("matching.skills", lang))
+        if st.form_submit_button(t("matching.save", lang)):
+            try:
+                with session_scope() as session:
+                    create_vacancy(
+                        session,
+                        actor,
+                        reference=reference,
+                        title=title,
+                        employer=employer,
+                        district=district,
+                        essential=[s.strip() for s in skills.splitlines() if s.strip()],
+                    )
+                st.success(t("matching.saved", lang))
+            except IVCError as exc:
+                st.error(str(exc))
+    with session_scope() as session:
+        vacancies = session.exec(
+            select(Vacancy).where(col(Vacancy.open).is_(True)).order_by(col(Vacancy.reference))
+        ).all()
+        options = {v.id or 0: f"{v.reference} — {v.title} ({v.employer})" for v in vacancies}
+    if not options:
+        st.info(t("matching.no_vacancies", lang))
+        return
+    chosen = st.selectbox(t("matching.vacancy", lang), list(options), format_func=lambda i: options[i], key="vacancy")
+    if chosen is None:
+        return
+    with session_scope() as session:
+        vacancy = session.get(Vacancy, chosen)
+        matches = match_vacancy(session, chosen, actor)
+        rows = shortlist_rows(session, matches)
+        assert vacancy is not None
+        pdf = shortlist_pdf(vacancy, rows)
+    if not matches:
+        st.info(t("matching.nobody", lang))
+        return
+    for m in matches:
+        with st.expander(f"{m.score:.2f} — {m.subject['name']} ({t('cases.district', lang)} {m.subject['district']})"):
+            for x in m.matched:
+                st.write(
+                    f"✓ {x['label']} — {x['status']}" + (f" · {', '.join(x['evidence'])}" if x["evidence"] else "")
+                )
+            for x in m.missing_essential:
+                st.write(f"✗ {x['label']}")
+            for g in m.to_close_the_gap:
+                st.caption(g)
+    st.download_button("CSV", shortlist_csv(rows), file_name="shortlist.csv", mime="text/csv")
+    st.download_button("PDF", pdf, file_name="shortlist.pdf", mime="application/pdf")

@@ -1,0 +1,49 @@
+"""Monitoring dashboard: indicators, the funnel and time per phase as charts, filtered by period
+and district. Aggregates only, small cells suppressed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from ivc.auth.roles import Actor
+from ivc.database.core import session_scope
+from ivc.errors import PermissionDenied
+from ivc.i18n import t
+from ivc.monitoring.service import indicators, suppress
+
+
+def render(actor: Actor, lang: str) -> None:
+    st.header(t("monitoring.title", lang))
+    col1, col2 = st.columns(2)
+    period = col1.date_input(
+        t("monitoring.period", lang), value=(date.today() - timedelta(days=365), date.today()), key="mon_period"
+    )
+    district = col2.selectbox(
+        t("cases.filter_district", lang),
+        ["", "1", "2", "3", "4", "5"],
+        key="mon_district",
+        format_func=lambda d: d or t("cases.all", lang),
+    )
+    start, end = period if isinstance(period, tuple) and len(period) == 2 else (None, None)
+    try:
+        with session_scope() as session:
+            figures = indicators(session, actor, start=start, end=end, territory=district or None)
+    except PermissionDenied:
+        st.warning(t("monitoring.denied", lang))
+        return
+    st.metric(t("monitoring.people", lang), suppress(figures["people"]))
+    st.subheader(t("monitoring.funnel", lang))
+    st.bar_chart({t(f"states.{k}", lang): (v if v >= 5 else 0) for k, v in figures["funnel"].items()}, horizontal=True)
+    st.subheader(t("monitoring.median_days", lang))
+    st.bar_chart({t(f"states.{k}", lang): v for k, v in figures["median_days"].items()})
+    st.subheader(t("monitoring.indicators", lang))
+    st.dataframe(
+        [
+            {"code": i["code"], "indicator": i["label"].get(lang) or i["label"]["it"], "total": suppress(i["total"])}
+            for i in figures["indicators"]
+        ],
+        hide_index=True,
+        width="stretch",
+    )
