@@ -11,23 +11,12 @@ from ivc.audit.models import AuditEvent
 from ivc.case.models import Case, CaseStep
 from ivc.claim.models import CompetenceClaim
 from ivc.database.core import session_scope
+from ivc.demo.population import JOURNEY_END
 from ivc.demo.script import run_demo
 from ivc.document.models import IssuedDocument
 from ivc.evidence.models import EvidenceItem
 
 pytestmark = pytest.mark.slow
-
-EXPECTED = {
-    "not_admitted": ("chiuso", "non_ammesso"),
-    "withdrawn": ("chiuso", "ritirato"),
-    "in_identification": ("individuazione", None),
-    "transparency_only": ("chiuso", "solo_trasparenza"),
-    "in_validation": ("validazione", None),
-    "validated_partial_stop": ("chiuso", "validazione_parziale"),
-    "validated_full_stop": ("chiuso", "validazione_completa"),
-    "certified_partial": ("chiuso", "certificazione_parziale"),
-    "certified_full": ("chiuso", "certificazione_completa"),
-}
 
 
 def _counts(session: Session) -> dict[str, int]:
@@ -46,7 +35,7 @@ def test_the_demo_population_runs_from_intake_to_certificate_through_the_flows()
         for person in run.people:
             case = session.get(Case, run.case_of[person.key])
             assert case is not None
-            assert (case.state, case.outcome) == EXPECTED[person.journey], (person.key, person.journey)
+            assert (case.state, case.outcome) == JOURNEY_END[person.journey], (person.key, person.journey)
             if case.state != "chiuso":
                 assert case.activity == "waiting" and case.waiting_for, person.key
         journeys = Counter(p.journey for p in run.people)

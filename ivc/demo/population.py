@@ -14,17 +14,19 @@ from ivc.person.service import PersonIn
 
 POPULATION = Path(__file__).with_name("population.yaml")
 
-JOURNEYS = (
-    "not_admitted",
-    "withdrawn",
-    "in_identification",
-    "transparency_only",
-    "in_validation",
-    "validated_partial_stop",
-    "validated_full_stop",
-    "certified_partial",
-    "certified_full",
-)
+# Where each scripted journey ends: (state, outcome).
+JOURNEY_END: dict[str, tuple[str, str | None]] = {
+    "not_admitted": ("chiuso", "non_ammesso"),
+    "withdrawn": ("chiuso", "ritirato"),
+    "in_identification": ("individuazione", None),
+    "transparency_only": ("chiuso", "solo_trasparenza"),
+    "in_validation": ("validazione", None),
+    "validated_partial_stop": ("chiuso", "validazione_parziale"),
+    "validated_full_stop": ("chiuso", "validazione_completa"),
+    "certified_partial": ("chiuso", "certificazione_parziale"),
+    "certified_full": ("chiuso", "certificazione_completa"),
+}
+JOURNEYS = tuple(JOURNEY_END)
 
 
 @dataclass(frozen=True)

@@ -82,26 +82,8 @@ def _code_of(data: dict[str, Any]) -> str | None:
     return ident.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or None
 
 
-def verify_json(session: Session, data: dict[str, Any]) -> Verification:
-    if "proof" not in data:
-        return Verification(Verdict.UNKNOWN, "the JSON carries no proof: it is not a signed ivc document")
-    ok, issuer = verify(data)
-    if not ok:
-        return Verification(Verdict.TAMPERED, "the signature does not match the content: it was changed after issuance")
-    if issuer not in trusted_issuers():
-        return Verification(Verdict.UNKNOWN_ISSUER, f"signed by {issuer}, which is not a trusted issuer")
-    code = _code_of(data)
-    doc = session.exec(select(IssuedDocument).where(IssuedDocument.verification_code == code)).first() if code else None
-    if doc is None:
-        return Verification(Verdict.UNKNOWN, "the signature is valid but the document is not in this register")
-    return _registered(session, doc, "the signature is valid")
-
-
-def verify_token(session: Session, token: str) -> Verification:
-    """A compact JWS (the Europass EDC export)."""
-    ok, issuer, credential = verify_jwt(token)
-    if issuer is None:
-        return Verification(Verdict.UNKNOWN, "not a readable signed token")
+def _judge(session: Session, ok: bool, issuer: str | None, credential: dict[str, Any] | None) -> Verification:
+    """One verdict for any signed shape (Data Integrity JSON or JWS), once its signature is checked."""
     if not ok or credential is None:
         return Verification(Verdict.TAMPERED, "the signature does not match the content: it was changed after issuance")
     if issuer not in trusted_issuers():
@@ -111,6 +93,21 @@ def verify_token(session: Session, token: str) -> Verification:
     if doc is None:
         return Verification(Verdict.UNKNOWN, "the signature is valid but the document is not in this register")
     return _registered(session, doc, "the signature is valid")
+
+
+def verify_json(session: Session, data: dict[str, Any]) -> Verification:
+    if "proof" not in data:
+        return Verification(Verdict.UNKNOWN, "the JSON carries no proof: it is not a signed ivc document")
+    ok, issuer = verify(data)
+    return _judge(session, ok, issuer, data)
+
+
+def verify_token(session: Session, token: str) -> Verification:
+    """A compact JWS (the Europass EDC export)."""
+    ok, issuer, credential = verify_jwt(token)
+    if issuer is None:
+        return Verification(Verdict.UNKNOWN, "not a readable signed token")
+    return _judge(session, ok, issuer, credential)
 
 
 def verify_bytes(session: Session, data: bytes) -> Verification:

@@ -14,19 +14,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Any, cast
 
-from ivc.demo.population import DemoPerson, load_population
-
-EXPECTED = {
-    "not_admitted": ("chiuso", "non_ammesso"),
-    "withdrawn": ("chiuso", "ritirato"),
-    "in_identification": ("individuazione", None),
-    "transparency_only": ("chiuso", "solo_trasparenza"),
-    "in_validation": ("validazione", None),
-    "validated_partial_stop": ("chiuso", "validazione_parziale"),
-    "validated_full_stop": ("chiuso", "validazione_completa"),
-    "certified_partial": ("chiuso", "certificazione_parziale"),
-    "certified_full": ("chiuso", "certificazione_completa"),
-}
+from ivc.demo.population import JOURNEY_END, DemoPerson, load_population
 
 
 def synthetic_population(n: int) -> list[DemoPerson]:
@@ -116,8 +104,8 @@ def check(run_case_of: dict[str, int], people: list[DemoPerson]) -> list[str]:
         for p in people:
             case = s.get(Case, run_case_of[p.key])
             got = (case.state, case.outcome) if case else None
-            if got != EXPECTED[p.journey]:
-                problems.append(f"{p.key} ({p.journey}): {got} instead of {EXPECTED[p.journey]}")
+            if got != JOURNEY_END[p.journey]:
+                problems.append(f"{p.key} ({p.journey}): {got} instead of {JOURNEY_END[p.journey]}")
         docs = Counter(d for d in s.exec(select(IssuedDocument.doc_type)).all())
         want = {
             "documento_trasparenza": sum(
