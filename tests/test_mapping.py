@@ -172,3 +172,73 @@ def test_the_cli_contract(session: Session) -> None:
         check=True,
     )
     assert json.loads(empty.stdout)["suggestions"] == []
+
+
+def test_evidence_text_is_mapped_too(session: Session) -> None:
+    from ivc.evidence import service as evidence
+    from ivc.evidence.models import EvidenceKind, EvidenceType
+    from ivc.mapping.service import suggest_for_evidence
+
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.IDENTIFICATION)
+    note = "Dichiarazione del titolare: la signora ha lavorato nella nostra officina, riparava i freni delle auto."
+    item = evidence.add_evidence(
+        session,
+        case,
+        note.encode(),
+        title="Dichiarazione del datore di lavoro",
+        evidence_type=EvidenceType.EMPLOYER_STATEMENT,
+        media_type="text/plain; charset=utf-8",
+        actor=actors["op3"],
+        kind=EvidenceKind.NOTE,
+    )
+    assert suggest_for_evidence(session, case, item, actors["op3"]) > 0
+    stored = claims.claims_for_case(session, case.id or 0)
+    assert any(c.rationale and c.rationale[0].get("evidence_id") == item.id for c in stored)
+    broken = evidence.add_evidence(
+        session,
+        case,
+        b"%PDF-1.4 not really a pdf",
+        title="Scansione",
+        evidence_type=EvidenceType.DOCUMENT,
+        media_type="application/pdf",
+        actor=actors["op3"],
+    )
+    assert suggest_for_evidence(session, case, broken, actors["op3"]) == 0  # unreadable: no crash, no claims
+
+
+def test_accepting_an_esco_suggestion_teaches_and_undo_withdraws(session: Session) -> None:
+    from ivc.mapping.models import EscoSuggestion
+    from ivc.mapping.service import review_esco_suggestion
+
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.IDENTIFICATION)
+    phrase = "rammendavo le reti dei pescatori"
+    exp = add_experience(
+        session,
+        case,
+        ExperienceIn(kind="work", title="Porto", language="it", text_original=f"Al porto {phrase} ogni inverno."),
+        actors["op3"],
+    )
+    uri = "http://data.europa.eu/esco/skill/530cb489-d900-46ab-9350-4d50ccd49eea"
+    row = EscoSuggestion(
+        case_id=case.id or 0,
+        uri=uri,
+        entity="skill",
+        label="welding techniques",
+        score=0.1,
+        rationale=[{"experience_id": exp.id, "field": "text_it", "start": 9, "end": 9 + len(phrase), "text": phrase}],
+        experience_ids=[exp.id or 0],
+        created_by="op3",
+        territory="3",
+    )
+    session.add(row)
+    session.flush()
+    review_esco_suggestion(session, row.id or 0, "accepted", actors["op3"])
+    session.commit()
+    assert suggest_text(session, f"Mio padre {phrase}.", framework="esco", top=3).suggestions[0].id == uri
+    review_esco_suggestion(session, row.id or 0, "suggested", actors["op3"])
+    session.commit()
+    assert session.exec(select(LearnedPhrase).where(LearnedPhrase.active == True)).all() == []  # noqa: E712
+    with pytest.raises(Exception, match="cannot review"):
+        review_esco_suggestion(session, row.id or 0, "rejected", actors["op1"])

@@ -17,9 +17,10 @@ from ivc.case.states import Action, CaseState, DocumentType
 from ivc.database.core import session_scope
 from ivc.document import service as documents
 from ivc.errors import DomainError, PermissionDenied
+from ivc.evidence.service import evidence_for_case
 from ivc.experience.service import experiences_for_case
 from ivc.faults import failpoint
-from ivc.mapping.service import suggest_for_experience
+from ivc.mapping.service import suggest_for_evidence, suggest_for_experience
 
 
 @task(name="prepare-service-agreement", retries=2, retry_delay_seconds=1, cache_policy=NONE)
@@ -54,6 +55,21 @@ def suggest_competences(case_id: int) -> int:
             cases.record_step(session, case_id, step, {"created": n})
             created += n
         failpoint("after_suggestion_commit")
+    with session_scope() as session:
+        items = [
+            i
+            for i in evidence_for_case(session, case_id)
+            if not cases.step_done(session, case_id, f"suggest-evidence:{i.id}")
+        ]
+    for item in items:
+        with session_scope() as session:
+            case = cases.get_case(session, case_id)
+            step = f"suggest-evidence:{item.id}"
+            if cases.step_done(session, case_id, step):
+                continue
+            n = suggest_for_evidence(session, case, item, SYSTEM_ACTOR)
+            cases.record_step(session, case_id, step, {"created": n})
+            created += n
     return created
 
 

@@ -3,6 +3,8 @@ the claim withdraws them. Kept apart from the suggester so the claim service can
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from ivc.auth.roles import Actor
@@ -12,17 +14,22 @@ from ivc.framework.models import Competence
 from ivc.mapping.models import LearnedPhrase
 
 
-def learn_from_claim(session: Session, claim: CompetenceClaim, actor: Actor) -> int:
-    """Accepted claim: its supporting phrases become synonyms of the competence; rejected or undone:
-    the phrases it taught are withdrawn. Returns how many phrases changed."""
-    competence = session.get(Competence, claim.competence_id)
-    if competence is None:
-        return 0
-    source = f"claim:{claim.id}"
+def learn(
+    session: Session,
+    concept_key: str,
+    rationale: list[dict[str, Any]],
+    case_id: int,
+    source: str,
+    accepted: bool,
+    actor: Actor,
+) -> int:
+    """Accepted: the supporting phrases (from the person's words or their Italian rendering) become
+    synonyms of the concept; not accepted (rejected, or undone): the phrases this source taught are
+    withdrawn. Returns how many phrases changed."""
     changed = 0
-    if claim.status == ClaimStatus.CONFIRMED.value:
-        experiences = {e.id: e for e in session.exec(select(Experience).where(Experience.case_id == claim.case_id))}
-        for span in claim.rationale:
+    if accepted:
+        experiences = {e.id: e for e in session.exec(select(Experience).where(Experience.case_id == case_id))}
+        for span in rationale:
             phrase = " ".join(str(span.get("text", "")).split())[:300]
             exp = experiences.get(span.get("experience_id"))
             if len(phrase) < 3 or exp is None:
@@ -30,15 +37,13 @@ def learn_from_claim(session: Session, claim: CompetenceClaim, actor: Actor) -> 
             lang = "it" if span.get("field") == "text_it" else exp.language
             row = session.exec(
                 select(LearnedPhrase).where(
-                    LearnedPhrase.concept_key == competence.code,
-                    LearnedPhrase.lang == lang,
-                    LearnedPhrase.phrase == phrase,
+                    LearnedPhrase.concept_key == concept_key, LearnedPhrase.lang == lang, LearnedPhrase.phrase == phrase
                 )
             ).first()
             if row is None:
                 session.add(
                     LearnedPhrase(
-                        concept_key=competence.code, lang=lang, phrase=phrase, source=source, created_by=actor.username
+                        concept_key=concept_key, lang=lang, phrase=phrase, source=source, created_by=actor.username
                     )
                 )
                 changed += 1
@@ -55,3 +60,19 @@ def learn_from_claim(session: Session, claim: CompetenceClaim, actor: Actor) -> 
             changed += 1
     session.flush()
     return changed
+
+
+def learn_from_claim(session: Session, claim: CompetenceClaim, actor: Actor) -> int:
+    """A competence claim reviewed: confirmed teaches, anything else withdraws."""
+    competence = session.get(Competence, claim.competence_id)
+    if competence is None:
+        return 0
+    return learn(
+        session,
+        competence.code,
+        claim.rationale,
+        claim.case_id,
+        f"claim:{claim.id}",
+        claim.status == ClaimStatus.CONFIRMED.value,
+        actor,
+    )

@@ -14,17 +14,21 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from ivc.auth.roles import Actor
+from ivc.audit import service as audit
+from ivc.auth.roles import Actor, Role
 from ivc.case import service as cases
 from ivc.case.models import Case
 from ivc.claim import service as claims
 from ivc.claim.models import ClaimStatus, CompetenceClaim
+from ivc.errors import NotFound, PermissionDenied, ValidationFailed
+from ivc.evidence.models import EvidenceItem, EvidenceLink
+from ivc.evidence.storage import get_store
 from ivc.experience.models import Experience
 from ivc.framework.models import Competence, Qualification
 from ivc.mapping import dense
 from ivc.mapping.analysis import lemmas
 from ivc.mapping.index import ConceptIndex, fingerprint, load_or_build
-from ivc.mapping.learning import learn_from_claim  # noqa: F401  (re-exported for interfaces)
+from ivc.mapping.learning import learn
 from ivc.mapping.models import EscoSuggestion, LearnedPhrase
 from ivc.mapping.suggest import Learned, Result, Suggester
 
@@ -43,7 +47,7 @@ def concept_index(session: Session) -> ConceptIndex:
 
 
 @lru_cache(maxsize=4)
-def _learned(version: tuple[int, int]) -> Learned:
+def _learned(version: tuple[int, int, int, str]) -> Learned:
     from ivc.database.core import session_scope
 
     learned: Learned = {}
@@ -57,9 +61,13 @@ def _learned(version: tuple[int, int]) -> Learned:
 
 
 def suggester(session: Session) -> Suggester:
-    count, last = session.exec(select(func.count(), func.max(LearnedPhrase.id))).one()
+    # What identifies the current set of learned phrases: any insert, reactivation or withdrawal
+    # changes one of these (the newest time too, since ids may be reused after a purge).
+    count, last, newest = session.exec(
+        select(func.count(), func.max(LearnedPhrase.id), func.max(LearnedPhrase.created_at))
+    ).one()
     active = session.exec(select(func.count()).where(col(LearnedPhrase.active).is_(True))).one()
-    return Suggester(concept_index(session), _learned((int(count) * 1_000_003 + int(active), int(last or 0))))
+    return Suggester(concept_index(session), _learned((int(count), int(active), int(last or 0), str(newest))))
 
 
 def suggest_text(
@@ -68,23 +76,23 @@ def suggest_text(
     return suggester(session).suggest(text, lang=lang, framework=framework, top=top)
 
 
-def suggest_for_experience(session: Session, case: Case, experience: Experience, actor: Actor, top: int = 8) -> int:
-    """Store suggestions for one experience; returns how many new competence claims were made."""
+Source = tuple[str, str, dict[str, Any]]  # text, language, where it comes from (experience field or evidence)
+
+
+def _store(
+    session: Session, case: Case, sources: list[Source], experience_ids: list[int], actor: Actor, top: int
+) -> int:
+    """Rank every source text; keep the best competences as 'suggested' claims and the best ESCO
+    concepts as ESCO suggestions, each with the spans that support it. Returns new claims."""
     engine = suggester(session)
     competences: dict[str, tuple[float, list[dict[str, Any]]]] = {}
     esco: dict[str, tuple[float, str, str, list[dict[str, Any]]]] = {}
-    for field_name, lang in (("text_it", "it"), ("text_original", experience.language)):
-        text = getattr(experience, field_name)
-        if not text or (field_name == "text_original" and experience.language == "it"):
-            continue
+    for text, lang, ref in sources:
         result = engine.suggest(text, lang=lang, top=top * 3)
         for s in result.suggestions:
-            spans: list[dict[str, Any]] = [
-                {"experience_id": experience.id, "field": field_name, "start": sp.start, "end": sp.end, "text": sp.text}
-                for sp in s.spans
-            ]
+            spans: list[dict[str, Any]] = [{**ref, "start": sp.start, "end": sp.end, "text": sp.text} for sp in s.spans]
             if not spans:  # ranked on meaning alone: say so, and where it came from
-                spans = [{"experience_id": experience.id, "field": field_name, "match": "meaning"}]
+                spans = [{**ref, "match": "meaning"}]
             if s.framework == "ESCO":
                 prev = esco.get(s.id, (0.0, s.entity, s.label, []))
                 esco[s.id] = (max(prev[0], s.score), s.entity, s.label, prev[3] + spans)
@@ -92,15 +100,14 @@ def suggest_for_experience(session: Session, case: Case, experience: Experience,
                 prev_c = competences.get(s.id, (0.0, []))
                 competences[s.id] = (max(prev_c[0], s.score), prev_c[1] + spans)
     created = 0
-    best = sorted(competences.items(), key=lambda kv: -kv[1][0])[:top]
-    for code, (score, spans) in best:
+    for code, (score, spans) in sorted(competences.items(), key=lambda kv: -kv[1][0])[:top]:
         competence = session.exec(
             select(Competence).where(Competence.framework_id == case.framework_id, Competence.code == code)
         ).first()
         if competence is None:  # suggested from another repertory version than the case cites
             continue
         _, was_created = claims.suggest(
-            session, case, competence, score=score, rationale=spans, experience_ids=[experience.id or 0], actor=actor
+            session, case, competence, score=score, rationale=spans, experience_ids=experience_ids, actor=actor
         )
         created += int(was_created)
     for uri, (score, entity, label, spans) in sorted(esco.items(), key=lambda kv: -kv[1][0])[:top]:
@@ -116,17 +123,104 @@ def suggest_for_experience(session: Session, case: Case, experience: Experience,
                     label=label[:500],
                     score=round(score, 4),
                     rationale=spans,
-                    experience_ids=[experience.id or 0],
+                    experience_ids=experience_ids,
                     created_by=actor.username,
                     territory=case.territory,
                 )
             )
         else:
             row.score = max(row.score, round(score, 4))
-            row.experience_ids = sorted({*row.experience_ids, experience.id or 0})
+            row.experience_ids = sorted({*row.experience_ids, *experience_ids})
+            row.rationale = row.rationale + spans
             session.add(row)
     session.flush()
     return created
+
+
+def suggest_for_experience(session: Session, case: Case, experience: Experience, actor: Actor, top: int = 8) -> int:
+    """Suggestions from one experience: its Italian rendering and the person's own words."""
+    sources: list[Source] = []
+    if experience.text_it:
+        sources.append((experience.text_it, "it", {"experience_id": experience.id, "field": "text_it"}))
+    if experience.text_original and experience.language != "it":
+        sources.append(
+            (experience.text_original, experience.language, {"experience_id": experience.id, "field": "text_original"})
+        )
+    return _store(session, case, sources, [experience.id or 0], actor, top)
+
+
+EVIDENCE_TEXT_LIMIT = 200_000  # characters of an evidence file that are read for suggestions
+
+
+def evidence_text(data: bytes, media_type: str) -> str | None:
+    """The text of an evidence file (plain text or a PDF's text layer), or None."""
+    if media_type.startswith("text/"):
+        return data[: EVIDENCE_TEXT_LIMIT * 4].decode("utf-8", errors="replace")[:EVIDENCE_TEXT_LIMIT]
+    if media_type == "application/pdf":
+        import io
+
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                return None
+            return "\n".join((page.extract_text() or "") for page in reader.pages[:20])[:EVIDENCE_TEXT_LIMIT]
+        except (PdfReadError, ValueError, KeyError, TypeError):
+            return None
+    return None
+
+
+def suggest_for_evidence(session: Session, case: Case, item: EvidenceItem, actor: Actor, top: int = 8) -> int:
+    """Suggestions from an evidence item that has text (interview notes, statements as PDF)."""
+    text = evidence_text(get_store().get(item.sha256), item.media_type)
+    if not text or not text.strip():
+        return 0
+    # The experiences this evidence supports are where the competence was learned.
+    supported = sorted(
+        {
+            x
+            for x in session.exec(
+                select(EvidenceLink.experience_id).where(
+                    EvidenceLink.evidence_id == item.id, col(EvidenceLink.experience_id).is_not(None)
+                )
+            ).all()
+            if x
+        }
+    )
+    return _store(session, case, [(text, "auto", {"evidence_id": item.id})], supported, actor, top)
+
+
+ESCO_REVIEW = frozenset({"suggested", "accepted", "rejected"})
+
+
+def review_esco_suggestion(session: Session, suggestion_id: int, status: str, actor: Actor) -> EscoSuggestion:
+    """The operator accepts or rejects an ESCO suggestion (or undoes it: back to 'suggested');
+    accepted phrasings teach later rankings, as for competences."""
+    row = session.get(EscoSuggestion, suggestion_id)
+    if row is None:
+        raise NotFound(f"no ESCO suggestion {suggestion_id}", entity="esco_suggestion", key=suggestion_id)
+    if status not in ESCO_REVIEW:
+        raise ValidationFailed(f"status must be one of {sorted(ESCO_REVIEW)}", field="status")
+    if actor.role is not Role.OPERATOR or not actor.can_work_in(row.territory):
+        raise PermissionDenied(f"{actor.username} cannot review suggestions in district {row.territory}")
+    before = row.status
+    row.status = status
+    session.add(row)
+    audit.record(
+        session,
+        actor,
+        f"esco_suggestion.{status}",
+        entity="esco_suggestion",
+        entity_id=row.id,
+        case_id=row.case_id,
+        territory=row.territory,
+        before={"status": before},
+        after={"status": status},
+    )
+    learn(session, row.uri, row.rationale, row.case_id, f"esco:{row.id}", status == "accepted", actor)
+    return row
 
 
 def qualification_coverage(session: Session, case_id: int) -> list[dict[str, Any]]:
