@@ -34,8 +34,12 @@ class Actor:
     role: Role
     districts: frozenset[str] = field(default_factory=frozenset)
 
+    @property
+    def region_wide(self) -> bool:
+        return self.role in REGION_WIDE_ROLES
+
     def can_work_in(self, district: str) -> bool:
-        return self.role in REGION_WIDE_ROLES or district in self.districts
+        return self.region_wide or district in self.districts
 
 
 SYSTEM_ACTOR = Actor("system", Role.SYSTEM)

@@ -67,7 +67,7 @@ def list_cases(
     limit: int = 500,
 ) -> list[Case]:
     stmt = select(Case).order_by(col(Case.id))
-    if actor.role not in (Role.ADMIN, Role.ALFA_REVIEWER, Role.ASSESSOR, Role.SYSTEM):
+    if not actor.region_wide:
         stmt = stmt.where(col(Case.territory).in_(sorted(actor.districts)))
     if state is not None:
         stmt = stmt.where(Case.state == state.value)
@@ -113,7 +113,7 @@ def work_queue(
         .join(Person, col(Person.id) == col(Case.person_id))
         .where(col(Case.state).in_([s.value for s in states_]))
     )
-    if actor.role not in (Role.ADMIN, Role.ALFA_REVIEWER, Role.ASSESSOR, Role.SYSTEM):
+    if not actor.region_wide:
         stmt = stmt.where(col(Case.territory).in_(sorted(actor.districts)))
     if district is not None:
         stmt = stmt.where(col(Case.territory) == district)

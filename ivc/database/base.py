@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from ivc.database.core import utcnow
 from ivc.database.types import UTCDateTime
-
-
-def utc_column(nullable: bool = False, index: bool = False) -> Column[datetime]:
-    return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
 class Tracked(SQLModel):

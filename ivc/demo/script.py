@@ -7,7 +7,6 @@ runs ``advance_cases`` once for the whole batch.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -409,10 +408,6 @@ def run_demo(
         if on_round:
             on_round(name, len(ids))
     return run
-
-
-def journey_outcomes(run: DemoRun) -> Counter[str]:
-    return Counter(p.journey for p in run.people)
 
 
 def demo_present(session: Session) -> int:

@@ -15,7 +15,7 @@ from ivc.claim.models import ClaimStatus
 from ivc.claim.service import claims_for_case
 from ivc.evidence.service import evidence_for_case, links_for_case
 from ivc.experience.service import experiences_for_case
-from ivc.framework.models import Competence, Framework, Qualification, text_in
+from ivc.framework.models import Competence, Framework, Qualification
 from ivc.person.service import get_person
 from ivc.reference import issuers
 
@@ -186,7 +186,3 @@ def build_payload(
             }
             payload["exam_date"] = exam.scheduled_for.isoformat()
     return payload
-
-
-def title_for(texts: dict[str, str], lang: str) -> str:
-    return text_in(texts, lang)

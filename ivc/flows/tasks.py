@@ -4,8 +4,12 @@ after a crash skips what is done and redoes what was lost."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from prefect import task
 from prefect.cache_policies import NONE
+from sqlmodel import Session
 
 from ivc.agreement import service as agreements
 from ivc.audit import service as audit
@@ -13,11 +17,14 @@ from ivc.auth.roles import SYSTEM_ACTOR
 from ivc.auth.service import get_actor
 from ivc.case import service as cases
 from ivc.case import states
+from ivc.case.models import Case
 from ivc.case.states import Action, CaseState, DocumentType
 from ivc.database.core import session_scope
 from ivc.document import service as documents
 from ivc.errors import DomainError, PermissionDenied
+from ivc.evidence.models import EvidenceItem
 from ivc.evidence.service import evidence_for_case
+from ivc.experience.models import Experience
 from ivc.experience.service import experiences_for_case
 from ivc.faults import failpoint
 from ivc.mapping.service import suggest_for_evidence, suggest_for_experience
@@ -32,45 +39,45 @@ def prepare_agreement(case_id: int) -> None:
         agreements.prepare(session, case, case.interview_language, SYSTEM_ACTOR)
 
 
+def _once(case_id: int, step: str, work: Callable[[Session, Case], int], after: str | None = None) -> int:
+    """Run one suggestion step for a case in its own transaction, unless its ledger says done;
+    ``after`` names the failpoint reached once the step has committed."""
+    with session_scope() as session:
+        if cases.step_done(session, case_id, step):
+            return 0
+        n = work(session, cases.get_case(session, case_id))
+        cases.record_step(session, case_id, step, {"created": n})
+    if after:
+        failpoint(after)
+    return n
+
+
 @task(name="suggest-competences", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def suggest_competences(case_id: int) -> int:
-    """NLP suggestions for every experience not mapped yet (one ledger entry per experience text)."""
-    created = 0
+    """NLP suggestions for every experience and every evidence text not mapped yet (one ledger
+    entry per source, committed with its suggestions)."""
     with session_scope() as session:
-        case = cases.get_case(session, case_id)
-        if case.state != CaseState.IDENTIFICATION.value:
+        if cases.get_case(session, case_id).state != CaseState.IDENTIFICATION.value:
             return 0
-        pending = [
-            e
-            for e in experiences_for_case(session, case_id)
-            if not cases.step_done(session, case_id, f"suggest:{e.id}:{e.content_key[:16]}")
-        ]
-    for experience in pending:
-        with session_scope() as session:
-            case = cases.get_case(session, case_id)
-            step = f"suggest:{experience.id}:{experience.content_key[:16]}"
-            if cases.step_done(session, case_id, step):
-                continue
-            n = suggest_for_experience(session, case, experience, SYSTEM_ACTOR)
-            cases.record_step(session, case_id, step, {"created": n})
-            created += n
-        failpoint("after_suggestion_commit")
-    with session_scope() as session:
-        items = [
-            i
-            for i in evidence_for_case(session, case_id)
-            if not cases.step_done(session, case_id, f"suggest-evidence:{i.id}")
-        ]
+        experiences = experiences_for_case(session, case_id)
+        items = evidence_for_case(session, case_id)
+    created = 0
+    for experience in experiences:
+        work = partial(_from_experience, experience=experience)
+        created += _once(
+            case_id, f"suggest:{experience.id}:{experience.content_key[:16]}", work, after="after_suggestion_commit"
+        )
     for item in items:
-        with session_scope() as session:
-            case = cases.get_case(session, case_id)
-            step = f"suggest-evidence:{item.id}"
-            if cases.step_done(session, case_id, step):
-                continue
-            n = suggest_for_evidence(session, case, item, SYSTEM_ACTOR)
-            cases.record_step(session, case_id, step, {"created": n})
-            created += n
+        created += _once(case_id, f"suggest-evidence:{item.id}", partial(_from_evidence, item=item))
     return created
+
+
+def _from_experience(session: Session, case: Case, *, experience: Experience) -> int:
+    return suggest_for_experience(session, case, experience, SYSTEM_ACTOR)
+
+
+def _from_evidence(session: Session, case: Case, *, item: EvidenceItem) -> int:
+    return suggest_for_evidence(session, case, item, SYSTEM_ACTOR)
 
 
 _ISSUED_BY: dict[Action, DocumentType] = {

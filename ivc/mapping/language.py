@@ -3,14 +3,7 @@ are where detectors err: callers let the operator override."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import py3langid
-
-
-@lru_cache(maxsize=1)
-def _model() -> object:
-    return py3langid
 
 
 def detect(text: str) -> str:

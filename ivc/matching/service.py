@@ -256,10 +256,11 @@ def match_person(session: Session, case_id: int, actor: Actor, top: int = 20) ->
     if not found:
         raise PermissionDenied(f"case {case_id} has no active consent to job matching (or does not exist)")
     p = found[0]
+    single = MatchIndex([p])  # built once, scored against every vacancy and occupation
     vacancies = []
     for vacancy in session.exec(select(Vacancy).where(col(Vacancy.open).is_(True))).all():
         wanted = vacancy_wants(session, vacancy)
-        score = float(MatchIndex([p]).scores(wanted, territory=vacancy.territory, italian=vacancy.italian_level)[0])
+        score = float(single.scores(wanted, territory=vacancy.territory, italian=vacancy.italian_level)[0])
         if score > 0:
             matched, missing, gap = _explain(session, wanted, p, _labels(session, set(wanted)))
             vacancies.append(
@@ -277,14 +278,10 @@ def match_person(session: Session, case_id: int, actor: Actor, top: int = 20) ->
                 )
             )
     occupations: dict[str, dict[str, float]] = defaultdict(dict)
-    relations = session.exec(select(EscoRelation).where(col(EscoRelation.skill_uri).in_(list(p.skills)))).all()
-    for occ in {r.occupation_uri for r in relations}:
-        for r in session.exec(select(EscoRelation).where(EscoRelation.occupation_uri == occ)):
-            occupations[occ][r.skill_uri] = ESSENTIAL if r.relation_type == "essential" else OPTIONAL
-    ranked = []
-    for occ, wanted in occupations.items():
-        score = float(MatchIndex([p]).scores(wanted)[0])
-        ranked.append((score, occ, wanted))
+    reached = select(EscoRelation.occupation_uri).where(col(EscoRelation.skill_uri).in_(list(p.skills)))
+    for r in session.exec(select(EscoRelation).where(col(EscoRelation.occupation_uri).in_(reached))):
+        occupations[r.occupation_uri][r.skill_uri] = ESSENTIAL if r.relation_type == "essential" else OPTIONAL
+    ranked = [(float(single.scores(wanted)[0]), occ, wanted) for occ, wanted in occupations.items()]
     ranked.sort(key=lambda t: -t[0])
     labels = _labels(session, {o for _, o, _ in ranked[:top]})
     occ_matches = []

@@ -151,12 +151,6 @@ def start_workers(cluster: Cluster, n: int) -> None:
         )
 
 
-def stop_workers(cluster: Cluster) -> None:
-    for worker in cluster.workers:
-        _stop(worker)
-    cluster.workers.clear()
-
-
 def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
     """Register the four phase flows as deployments on ``pool`` of the Prefect server named by
     PREFECT_API_URL (code from ``source``, which every worker machine has at the same path)."""
