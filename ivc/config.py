@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     # Separation of duties (D.Lgs 13/2013 art. 7 c.1 f, terzietà): on by default, configurable.
     separation_of_duties: bool = True
     max_upload_bytes: int = 25 * 1024 * 1024
+    # Service levels of the ALFA queues: days a case may wait in each state before it is overdue.
+    queue_service_level_days: dict[str, int] = Field(
+        default_factory=lambda: {"validazione": 30, "coda_certificazione": 45, "esame": 30}
+    )
+    # Local sign-in: failed attempts before a temporary lock, and how long it lasts.
+    sign_in_attempts: int = 5
+    sign_in_lock_minutes: int = 15
+    # Optional OpenID Connect sign-in through Streamlit's st.login (provider configured in
+    # .streamlit/secrets.toml, [auth] section); users are matched by e-mail.
+    oidc_provider: str | None = None
     # Issuer key for signed documents (Ed25519, PEM). A development key is generated on first run.
     issuer_key_file: Path | None = None
     # Other issuers whose documents ``ivc verify`` accepts (did:key identifiers), e.g. a previous key.

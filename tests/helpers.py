@@ -35,6 +35,7 @@ def staff(session: Session) -> dict[str, Actor]:
         ("ev", Role.ASSESSOR, []),
         ("es", Role.ASSESSOR, []),
         ("alfa", Role.ALFA_REVIEWER, []),
+        ("alfa2", Role.ALFA_REVIEWER, []),
         ("cpi3", Role.CPI_ADVISOR, ["3"]),
         ("mon", Role.MONITORING, []),
     ]
@@ -133,6 +134,8 @@ def advance_to(session: Session, actors: dict[str, Actor], state: CaseState, *, 
             alfa,
             competence_id=cid,
         )
+    cases.request_action(session, case, Action.ISSUE_VALIDATION, alfa)
+    cases.approve_request(session, case, actors["alfa2"])  # four eyes
     documents.issue(session, case, DocumentType.VALIDATION, alfa)
     cases.transition(session, case, Action.ISSUE_VALIDATION, alfa)
     if state is CaseState.VALIDATION_ISSUED:
@@ -164,6 +167,8 @@ def advance_to(session: Session, actors: dict[str, Actor], state: CaseState, *, 
     )
     for cid in validated:
         decisions.record_decision(session, case, DecisionKind.CERTIFICATION, "certificata", alfa, competence_id=cid)
+    cases.request_action(session, case, Action.CERTIFY, alfa)
+    cases.approve_request(session, case, actors["alfa2"])
     documents.issue(session, case, DocumentType.CERTIFICATE, alfa)
     cases.transition(session, case, Action.CERTIFY, alfa)
     return case

@@ -36,7 +36,7 @@ def test_territorial_scope_applies_on_the_command_line(session: Session) -> None
     session.commit()
     result = runner.invoke(app, ["case", "show", str(case.id), "--as", "op1"])
     assert result.exit_code == 2
-    assert "cannot see cases of district 3" in result.output
+    assert "does not work in district 3" in result.output
     listed = runner.invoke(app, ["case", "list", "--as", "op1"])
     assert "Ben Salah" not in listed.output
 

@@ -240,5 +240,5 @@ def test_accepting_an_esco_suggestion_teaches_and_undo_withdraws(session: Sessio
     review_esco_suggestion(session, row.id or 0, "suggested", actors["op3"])
     session.commit()
     assert session.exec(select(LearnedPhrase).where(LearnedPhrase.active == True)).all() == []  # noqa: E712
-    with pytest.raises(Exception, match="cannot review"):
+    with pytest.raises(Exception, match="does not work in district"):
         review_esco_suggestion(session, row.id or 0, "rejected", actors["op1"])

@@ -29,6 +29,7 @@ HAPPY = CaseFacts(
     certified=3,
     exam_scheduled=True,
     documents=ALL_DOCS,
+    issue_approved=True,
 )
 SPECIAL = {
     Action.REFUSE_ACCESS: {"admissibility": "non_ammesso"},
@@ -97,6 +98,7 @@ def _break(guard: states.Guard, facts: CaseFacts) -> CaseFacts:
         "commission_independent": {"commission_independent": False},
         "certification_decided": {"certification_undecided": 1},
         "withdrawal_confirmed": {"withdrawal_confirmed": False},
+        "four_eyes": {"issue_approved": False},
     }
     if guard.code.startswith("document_"):
         return replace(facts, documents=frozenset())
@@ -150,3 +152,18 @@ def test_what_a_case_waits_for_follows_its_facts() -> None:
     assert states.next_human_step(validation) == ("assessment_and_decision", Role.ASSESSOR)
     assert states.next_human_step(CaseFacts(state=CaseState.CLOSED)) is None
     assert states.next_human_step(replace(access, withdrawal_requested=True))[0] == "withdrawal_confirmation"  # type: ignore[index]
+
+
+def test_a_validation_document_or_certificate_waits_for_a_second_reviewer() -> None:
+    pending = replace(
+        HAPPY, state=CaseState.VALIDATION, issue_requested=Action.ISSUE_VALIDATION, issue_approved=False
+    )
+    refusal = states.check(Action.ISSUE_VALIDATION, pending, Role.ALFA_REVIEWER)
+    assert refusal is not None and [c for c, _ in refusal.reasons] == ["four_eyes"]
+    # The request itself may be made; it then waits on a second ALFA reviewer.
+    assert states.check(Action.ISSUE_VALIDATION, pending, Role.ALFA_REVIEWER, skip_document=True) is None
+    assert states.next_human_step(pending) == ("issue_approval", Role.ALFA_REVIEWER)
+    approved = replace(pending, issue_approved=True)
+    assert states.next_human_step(approved) == ("validation_issue", Role.ALFA_REVIEWER)
+    # The transparency document is the operator's alone.
+    assert not states.transition_for(Action.ISSUE_TRANSPARENCY).four_eyes

@@ -6,10 +6,11 @@ from sqlmodel import Session, select
 
 from ivc.agreement.models import ServiceAgreement
 from ivc.audit import service as audit
-from ivc.auth.roles import Actor, Role
+from ivc.auth.policy import Permission, authorize
+from ivc.auth.roles import Actor
 from ivc.case.models import Case
 from ivc.database.core import utcnow
-from ivc.errors import DomainError, PermissionDenied
+from ivc.errors import DomainError
 
 AGREEMENT_TEXT_VERSION = "2024.1"
 
@@ -52,8 +53,7 @@ def sign(
     scan_evidence_id: int | None = None,
 ) -> ServiceAgreement:
     """Record the person's signature (by click, or on paper with the scan as evidence)."""
-    if actor.role is not Role.OPERATOR or not actor.can_work_in(case.territory):
-        raise PermissionDenied(f"{actor.username} cannot record agreements in district {case.territory}")
+    authorize(actor, Permission.CONSENT_RECORD, case.territory)
     if how not in ("click", "paper"):
         raise DomainError("signed 'click' or 'paper'")
     if how == "paper" and scan_evidence_id is None:

@@ -15,12 +15,13 @@ from ivc.assessment.models import (
     ResultOutcome,
 )
 from ivc.audit import service as audit
-from ivc.auth.roles import Actor, Role
+from ivc.auth.policy import Permission, authorize
+from ivc.auth.roles import Actor
 from ivc.case import service as cases
 from ivc.case.models import Case
 from ivc.case.rules import independent
 from ivc.case.states import Action, CaseState
-from ivc.errors import DomainError, PermissionDenied, ValidationFailed
+from ivc.errors import DomainError, ValidationFailed
 
 _PHASE_STATE = {
     AssessmentPhase.VALIDATION: CaseState.VALIDATION.value,
@@ -41,8 +42,7 @@ def record_assessment(
     idempotency_key: str | None = None,
 ) -> Assessment:
     """An assessor records one assessment session with an outcome per competence."""
-    if actor.role is not Role.ASSESSOR:
-        raise PermissionDenied(f"role {actor.role.value} may not record assessments")
+    authorize(actor, Permission.ASSESS, case.territory)
     if case.state != _PHASE_STATE[phase]:
         raise DomainError(
             f"a {phase.value} assessment is recorded in state '{_PHASE_STATE[phase]}', not '{case.state}'"
@@ -117,8 +117,7 @@ def schedule_exam(
     expected_version: int | None = None,
 ) -> ExamSession:
     """ALFA composes the commission and schedules the exam; the case moves to 'esame'."""
-    if actor.role is not Role.ALFA_REVIEWER:
-        raise PermissionDenied(f"role {actor.role.value} may not schedule exams")
+    authorize(actor, Permission.EXAM_SCHEDULE, case.territory)
     if case.state != CaseState.CERTIFICATION_QUEUE.value:
         raise DomainError(f"exams are scheduled from '{CaseState.CERTIFICATION_QUEUE.value}', not '{case.state}'")
     if method_expert == sector_expert:

@@ -1,4 +1,4 @@
-"""User accounts. Sign-in and password hashes arrive with the workspaces (UI issue)."""
+"""User accounts: role, districts, languages, and the local sign-in (argon2 hash, lockout)."""
 
 from __future__ import annotations
 
@@ -18,4 +18,8 @@ class User(SQLModel, table=True):
     districts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
+    email: str | None = Field(default=None, max_length=200, unique=True, index=True)  # matched to an OIDC sign-in
+    password_hash: str | None = Field(default=None, max_length=200)
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,14 +1,28 @@
-"""Create users and turn a username into an ``Actor``."""
+"""Create users, sign them in (argon2 password hashes, temporary lock after repeated failures) and
+turn a username into an ``Actor``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from ivc.audit import service as audit
 from ivc.auth.models import User
-from ivc.auth.roles import Actor, Role
-from ivc.errors import NotFound, ValidationFailed
+from ivc.auth.policy import Permission, authorize
+from ivc.auth.roles import SYSTEM_ACTOR, Actor, Role
+from ivc.config import get_settings
+from ivc.database.core import utcnow
+from ivc.errors import NotFound, PermissionDenied, ValidationFailed
+from ivc.territory.service import require_territory
+
+MIN_PASSWORD_LENGTH = 10
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _HASHER.hash("ivc-no-such-user")
 
 
 def create_user(
@@ -41,7 +55,7 @@ def get_actor(session: Session, username: str) -> Actor:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.active:
         raise NotFound(f"no active user {username!r}", entity="user", key=username)
-    return Actor(user.username, Role(user.role), frozenset(user.districts))
+    return _actor_of(user)
 
 
 def list_users(session: Session, role: Role | None = None) -> list[User]:
@@ -49,3 +63,158 @@ def list_users(session: Session, role: Role | None = None) -> list[User]:
     if role:
         stmt = stmt.where(User.role == role.value)
     return list(session.exec(stmt))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters", field="password", min=MIN_PASSWORD_LENGTH
+        )
+    if len(password) > 1024 or not password.isprintable():
+        raise ValidationFailed("the password has characters that cannot be typed", field="password")
+
+
+def set_password(session: Session, username: str, password: str, actor: Actor) -> None:
+    """Set a user's password (an admin, or the user themself)."""
+    if actor.username != username:
+        authorize(actor, Permission.USER_ADMIN)
+    _check_password(password)
+    user = _user(session, username)
+    user.password_hash = _HASHER.hash(password)
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    session.add(user)
+    audit.record(session, actor, "user.password_set", entity="user", entity_id=username)
+    session.flush()
+
+
+def sign_in(session: Session, username: str, password: str) -> Actor:
+    """The actor for a correct username and password. Every failure says the same thing, so the
+    message does not tell which usernames exist; repeated failures lock the account for a while."""
+    settings = get_settings()
+    refused = PermissionDenied("wrong username or password, or account locked", code="sign_in_failed")
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None or not user.password_hash or not user.active:
+        try:
+            _HASHER.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        raise refused
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise refused
+    try:
+        _HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_sign_ins += 1
+        if user.failed_sign_ins >= settings.sign_in_attempts:
+            user.locked_until = now + timedelta(minutes=settings.sign_in_lock_minutes)
+            user.failed_sign_ins = 0
+            audit.record(session, SYSTEM_ACTOR, "user.locked", entity="user", entity_id=user.username)
+        session.add(user)
+        session.flush()
+        raise refused from None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(password)
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    session.add(user)
+    actor = _actor_of(user)
+    audit.record(session, actor, "user.signed_in", entity="user", entity_id=user.username)
+    session.flush()
+    return actor
+
+
+def actor_for_email(session: Session, email: str) -> Actor:
+    """The actor for an e-mail asserted by the regional identity provider (OpenID Connect)."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None or not user.active:
+        raise PermissionDenied("this identity has no active ivc account", code="sign_in_unknown")
+    return _actor_of(user)
+
+
+def add_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    full_name: str,
+    role: Role,
+    districts: Iterable[str] = (),
+    languages: Iterable[str] = (),
+    password: str | None = None,
+    email: str | None = None,
+) -> User:
+    """An admin creates an account (``ivc users add`` and the admin page)."""
+    authorize(actor, Permission.USER_ADMIN)
+    if session.exec(select(User).where(User.username == username.strip())).first() is not None:
+        raise ValidationFailed(f"user {username!r} exists already", field="username", code="user_exists")
+    if Role(role) is Role.SYSTEM:
+        raise ValidationFailed("the system account is created by ivc itself", field="role")
+    if not full_name.strip():
+        raise ValidationFailed("a user needs a full name", field="full_name")
+    for district in districts:
+        require_territory(session, district)
+    if password is not None:
+        _check_password(password)
+    user = create_user(session, username, full_name.strip(), role, districts, languages)
+    user.email = email.strip().lower() if email else None
+    if password is not None:
+        user.password_hash = _HASHER.hash(password)
+    session.add(user)
+    audit.record(
+        session,
+        actor,
+        "user.created",
+        entity="user",
+        entity_id=user.username,
+        after={"role": user.role, "districts": user.districts},
+    )
+    session.flush()
+    return user
+
+
+def update_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    *,
+    role: Role | None = None,
+    districts: Iterable[str] | None = None,
+    active: bool | None = None,
+) -> User:
+    authorize(actor, Permission.USER_ADMIN)
+    user = _user(session, username)
+    if user.role == Role.SYSTEM.value:
+        raise ValidationFailed("the system account cannot be changed", field="username")
+    before = {"role": user.role, "districts": user.districts, "active": user.active}
+    if role is not None:
+        user.role = Role(role).value
+    if districts is not None:
+        for district in districts:
+            require_territory(session, district)
+        user.districts = sorted(set(districts))
+    if active is not None:
+        user.active = active
+    session.add(user)
+    audit.record(
+        session,
+        actor,
+        "user.updated",
+        entity="user",
+        entity_id=username,
+        before=before,
+        after={"role": user.role, "districts": user.districts, "active": user.active},
+    )
+    session.flush()
+    return user
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}", entity="user", key=username)
+    return user
+
+
+def _actor_of(user: User) -> Actor:
+    return Actor(user.username, Role(user.role), frozenset(user.districts))

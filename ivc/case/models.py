@@ -38,6 +38,11 @@ class Case(Tracked, table=True):
     requested_action: str | None = Field(default=None, max_length=40)
     requested_by: str | None = Field(default=None, max_length=64)
     requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Four eyes: the second reviewer who approved the pending request.
+    approved_by: str | None = Field(default=None, max_length=64)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Who in the ALFA queue has taken the case in hand.
+    assignee: str | None = Field(default=None, max_length=64, index=True)
     attention: str | None = Field(default=None, max_length=1000)  # why a request could not be done
     # Facet: withdrawal.
     withdrawal_reason: str | None = Field(default=None, max_length=500)

@@ -13,3 +13,13 @@ def independent(assessors: Iterable[str], accompanied_by: Iterable[str]) -> bool
     if not get_settings().separation_of_duties:
         return True
     return not (set(assessors) & set(accompanied_by))
+
+
+def service_level_days(state: str) -> int | None:
+    """How many days a case may wait in a queue state before it is overdue (configurable)."""
+    return get_settings().queue_service_level_days.get(state)
+
+
+def overdue(state: str, days_waiting: float) -> bool:
+    limit = service_level_days(state)
+    return limit is not None and days_waiting > limit

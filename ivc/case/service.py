@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 from ivc.agreement.models import ServiceAgreement
 from ivc.assessment.models import Assessment, AssessmentPhase, ExamSession
 from ivc.audit import service as audit
+from ivc.auth.models import User
+from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor, Role
 from ivc.case import states
 from ivc.case.models import Case, CaseStateEntry, CaseStep, CaseTarget
@@ -30,7 +32,7 @@ from ivc.consent.service import active_consent
 from ivc.database.core import utcnow
 from ivc.decision.models import Decision, DecisionKind
 from ivc.document.models import IssuedDocument
-from ivc.errors import ConflictError, NotFound, PermissionDenied, TransitionError
+from ivc.errors import ConflictError, DomainError, NotFound, PermissionDenied, TransitionError, ValidationFailed
 from ivc.experience.models import Experience
 from ivc.framework.models import Competence, Qualification
 from ivc.framework.service import find_qualification, latest_framework
@@ -54,8 +56,8 @@ def get_case(session: Session, case_id: int, actor: Actor | None = None) -> Case
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"no case {case_id}", entity="case", key=case_id)
-    if actor is not None and not actor.can_work_in(case.territory):
-        raise PermissionDenied(f"{actor.username} cannot see cases of district {case.territory}")
+    if actor is not None:
+        authorize(actor, Permission.CASE_READ, case.territory)
     return case
 
 
@@ -66,6 +68,7 @@ def list_cases(
     district: str | None = None,
     limit: int = 500,
 ) -> list[Case]:
+    authorize(actor, Permission.CASE_READ)
     stmt = select(Case).order_by(col(Case.id))
     if not actor.region_wide:
         stmt = stmt.where(col(Case.territory).in_(sorted(actor.districts)))
@@ -85,6 +88,10 @@ class QueueRow:
     waiting_for: str | None
     state_entered_at: datetime
     version: int
+    assignee: str | None = None
+    requested_action: str | None = None
+    requested_by: str | None = None
+    approved_by: str | None = None
 
 
 def work_queue(
@@ -93,12 +100,15 @@ def work_queue(
     states_: list[CaseState],
     *,
     district: str | None = None,
+    assignee: str | None = None,
+    qualification: str | None = None,
     limit: int = 50,
     before: tuple[datetime, int] | None = None,
 ) -> list[QueueRow]:
     """One page of a work queue: cases in these states, longest waiting first, within the actor's
     districts (ALFA and assessors see every district). Keyset pagination (``before``) keeps every
     page as fast as the first over any number of cases."""
+    authorize(actor, Permission.CASE_READ)
     stmt = (
         sql_select(
             col(Case.id),
@@ -109,6 +119,10 @@ def work_queue(
             col(Case.waiting_for),
             col(Case.state_entered_at),
             col(Case.version),
+            col(Case.assignee),
+            col(Case.requested_action),
+            col(Case.requested_by),
+            col(Case.approved_by),
         )
         .join(Person, col(Person.id) == col(Case.person_id))
         .where(col(Case.state).in_([s.value for s in states_]))
@@ -117,6 +131,15 @@ def work_queue(
         stmt = stmt.where(col(Case.territory).in_(sorted(actor.districts)))
     if district is not None:
         stmt = stmt.where(col(Case.territory) == district)
+    if assignee is not None:
+        stmt = stmt.where(col(Case.assignee).is_(None) if assignee == "" else col(Case.assignee) == assignee)
+    if qualification is not None:
+        targets = (
+            sql_select(col(CaseTarget.case_id))
+            .join(Qualification, col(Qualification.id) == col(CaseTarget.qualification_id))
+            .where(col(Qualification.code) == qualification)
+        )
+        stmt = stmt.where(col(Case.id).in_(targets))
     if before is not None:
         stmt = stmt.where(
             (col(Case.state_entered_at) > before[0])
@@ -124,7 +147,8 @@ def work_queue(
         )
     stmt = stmt.order_by(col(Case.state_entered_at), col(Case.id)).limit(min(limit, 500))
     return [
-        QueueRow(cid or 0, f"{g} {f}", t, st, w, at, v) for cid, g, f, t, st, w, at, v in session.execute(stmt).all()
+        QueueRow(r[0] or 0, f"{r[1]} {r[2]}", r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
+        for r in session.execute(stmt).all()
     ]
 
 
@@ -223,6 +247,10 @@ def facts(session: Session, case: Case) -> CaseFacts:
         commission_independent=independent(commission, companions),
         assessors_independent=independent(validation_people, companions),
         documents=documents,
+        issue_requested=Action(case.requested_action) if case.requested_action else None,
+        issue_approved=bool(
+            case.requested_action and case.approved_by and case.approved_by != case.requested_by
+        ),
     )
 
 
@@ -277,8 +305,7 @@ def open_case(
     interview_language: str = "it",
     framework_code: str = "RL",
 ) -> Case:
-    if actor.role not in (Role.OPERATOR, Role.ADMIN) or not actor.can_work_in(person.territory):
-        raise PermissionDenied(f"{actor.username} cannot open cases in district {person.territory}")
+    authorize(actor, Permission.INTAKE, person.territory)
     framework = latest_framework(session, framework_code)
     case = Case(
         person_id=person.id or 0,
@@ -362,6 +389,8 @@ def transition(
     case.requested_action = None
     case.requested_by = None
     case.requested_at = None
+    case.approved_by = None
+    case.approved_at = None
     case.waiting_for = None
     case.waiting_role = None
     case.activity = Activity.ACTIVE.value
@@ -421,6 +450,105 @@ def request_action(
         case_id=case.id,
         territory=case.territory,
         after={"action": action.value},
+    )
+    session.flush()
+    return case
+
+
+def approve_request(session: Session, case: Case, actor: Actor, *, expected_version: int | None = None) -> Case:
+    """The second reviewer approves a pending issuing request (four eyes): never the requester."""
+    authorize(actor, Permission.QUEUE_WORK, case.territory)
+    check_version(case, expected_version)
+    if not case.requested_action or not states.transition_for(Action(case.requested_action)).four_eyes:
+        raise DomainError("there is no pending request that needs approval", code="no_request")
+    if actor.username == case.requested_by:
+        raise PermissionDenied(
+            "four eyes: who asked for a document cannot also approve it", code="four_eyes", requester=case.requested_by
+        )
+    if case.approved_by:
+        return case
+    lock_for_edit(session, case, expected_version)
+    case.approved_by = actor.username
+    case.approved_at = utcnow()
+    case.waiting_for = None
+    case.waiting_role = None
+    session.add(case)
+    audit.record(
+        session,
+        actor,
+        "case.request_approved",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        territory=case.territory,
+        after={"action": case.requested_action, "requested_by": case.requested_by},
+    )
+    session.flush()
+    return case
+
+
+def send_back_request(
+    session: Session, case: Case, reason: str, actor: Actor, *, expected_version: int | None = None
+) -> Case:
+    """The second reviewer refuses to approve: the request is withdrawn with the reason shown on
+    the case, and the first reviewer can correct and ask again."""
+    authorize(actor, Permission.QUEUE_WORK, case.territory)
+    check_version(case, expected_version)
+    if not case.requested_action:
+        raise DomainError("there is no pending request", code="no_request")
+    if not reason.strip():
+        raise ValidationFailed("sending a request back needs a reason", field="reason")
+    lock_for_edit(session, case, expected_version)
+    before = {"action": case.requested_action, "requested_by": case.requested_by}
+    case.requested_action = case.requested_by = None
+    case.requested_at = case.approved_at = None
+    case.approved_by = None
+    case.attention = reason.strip()[:1000]
+    session.add(case)
+    audit.record(
+        session,
+        actor,
+        "case.request_sent_back",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        territory=case.territory,
+        before=before,
+        after={"reason": case.attention},
+    )
+    session.flush()
+    return case
+
+
+QUEUE_ROLES = frozenset({Role.ALFA_REVIEWER, Role.ASSESSOR})
+
+
+def assign(
+    session: Session, case: Case, assignee: str | None, actor: Actor, *, expected_version: int | None = None
+) -> Case:
+    """Give a case in the ALFA queue to a reviewer or assessor (or take it back: ``None``)."""
+    authorize(actor, Permission.QUEUE_WORK, case.territory)
+    check_version(case, expected_version)
+    if assignee is not None:
+        user = session.exec(select(User).where(User.username == assignee)).first()
+        if user is None or not user.active or Role(user.role) not in QUEUE_ROLES:
+            raise ValidationFailed(f"{assignee!r} is not an active reviewer or assessor", field="assignee")
+    if case.assignee == assignee:
+        return case
+    lock_for_edit(session, case, expected_version)
+    before = {"assignee": case.assignee}
+    case.assignee = assignee
+    session.add(case)
+    audit.record(
+        session,
+        actor,
+        "case.assigned",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        territory=case.territory,
+        before=before,
+        after={"assignee": assignee},
     )
     session.flush()
     return case

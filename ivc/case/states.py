@@ -98,6 +98,8 @@ class CaseFacts:
     commission_independent: bool = True
     assessors_independent: bool = True
     documents: frozenset[DocumentType] = field(default_factory=frozenset)
+    issue_requested: Action | None = None  # a person's pending request that a flow carries out
+    issue_approved: bool = False  # a second reviewer approved that request (four eyes)
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,13 @@ CERTIFICATION_DECIDED = _g(
     "some competences have no certification decision",
     lambda f: f.certification_in_scope > 0 and f.certification_undecided == 0,
 )
+# Four eyes: a validation document or a certificate is issued only when a second ALFA reviewer,
+# not the one who asked for it, has approved the request.
+SECOND_APPROVAL = _g(
+    "four_eyes",
+    "a second ALFA reviewer has not approved the issuance (four eyes)",
+    lambda f: f.issue_approved,
+)
 WITHDRAWAL_CONFIRMED = _g("withdrawal_confirmed", "the withdrawal is not confirmed", lambda f: f.withdrawal_confirmed)
 
 
@@ -201,11 +210,15 @@ class Transition:
     outcome: Callable[[CaseFacts], Outcome] | None = None
     issues: DocumentType | None = None  # document issued in the same transaction
     waits_for_flow: bool = False  # executed by a flow task, after a person's request
+    four_eyes: bool = False  # the request needs a second reviewer's approval before it is carried out
 
     @property
     def all_guards(self) -> tuple[Guard, ...]:
+        """Every guard, including those that hold only once the request is approved and its
+        document issued (``check(skip_document=True)`` leaves those out, at request time)."""
         extra = (_has_document(self.issues),) if self.issues else ()
-        return self.guards + extra
+        approval = (SECOND_APPROVAL,) if self.four_eyes else ()
+        return self.guards + approval + extra
 
 
 OPEN = frozenset(s for s in CaseState if s is not CaseState.CLOSED)
@@ -262,6 +275,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (*_PROGRESS, VALIDATION_DECIDED, SOME_VALIDATED, ASSESSORS_INDEPENDENT),
         issues=DocumentType.VALIDATION,
         waits_for_flow=True,
+        four_eyes=True,
     ),
     Transition(
         Action.CLOSE_NOT_VALIDATED,
@@ -304,6 +318,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         outcome=_certification_outcome,
         issues=DocumentType.CERTIFICATE,
         waits_for_flow=True,
+        four_eyes=True,
     ),
     Transition(
         Action.CLOSE_WITHDRAWN,
@@ -365,10 +380,21 @@ def available_actions(facts: CaseFacts, role: Role) -> list[Action]:
     return [t.action for t in TRANSITIONS if check(t.action, facts, role, skip_document=True) is None]
 
 
+def awaits_approval(facts: CaseFacts) -> bool:
+    """A pending request that cannot be carried out before a second reviewer approves it."""
+    return (
+        facts.issue_requested is not None
+        and transition_for(facts.issue_requested).four_eyes
+        and not facts.issue_approved
+    )
+
+
 def next_human_step(facts: CaseFacts) -> tuple[str, Role] | None:
     """What a case waits for once its automated steps are done, and on whom. None if closed."""
     if facts.state is CaseState.CLOSED:
         return None
+    if awaits_approval(facts):
+        return "issue_approval", Role.ALFA_REVIEWER
     if facts.withdrawal_requested:
         return "withdrawal_confirmation", Role.OPERATOR
     if facts.suspended:

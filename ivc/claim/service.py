@@ -7,12 +7,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
-from ivc.auth.roles import Actor, Role
+from ivc.auth.policy import Permission, authorize
+from ivc.auth.roles import Actor
 from ivc.case.models import Case
 from ivc.case.states import CaseState
 from ivc.claim.models import ClaimSource, ClaimStatus, CompetenceClaim
 from ivc.database.core import utcnow
-from ivc.errors import DomainError, NotFound, PermissionDenied
+from ivc.errors import DomainError, NotFound
 from ivc.framework.models import Competence
 from ivc.mapping.learning import learn_from_claim
 
@@ -81,8 +82,7 @@ def suggest(
 
 
 def _require_operator(case: Case, actor: Actor) -> None:
-    if actor.role is not Role.OPERATOR or not actor.can_work_in(case.territory):
-        raise PermissionDenied(f"{actor.username} cannot review claims in district {case.territory}")
+    authorize(actor, Permission.MAPPING_REVIEW, case.territory)
     if case.state != CaseState.IDENTIFICATION.value:
         raise DomainError(f"claims are reviewed during identification, not in '{case.state}'")
 

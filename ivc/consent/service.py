@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from ivc.audit import service as audit
+from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.consent.models import ConsentPurpose, ConsentRecord
 from ivc.database.core import utcnow
-from ivc.errors import NotFound, PermissionDenied
+from ivc.errors import NotFound
 from ivc.person.models import Person
 
 
@@ -24,8 +25,7 @@ def give_consent(
     expires_at: datetime | None = None,
     text_version: str = "1",
 ) -> ConsentRecord:
-    if not actor.can_work_in(person.territory):
-        raise PermissionDenied(f"{actor.username} cannot record consent in district {person.territory}")
+    authorize(actor, Permission.CONSENT_RECORD, person.territory)
     existing = active_consent(session, person.id or 0, purpose)
     if existing is not None:
         return existing
@@ -73,6 +73,7 @@ def active_consent(
 def withdraw_consent(
     session: Session, person: Person, purpose: ConsentPurpose, actor: Actor, reason: str | None = None
 ) -> ConsentRecord:
+    authorize(actor, Permission.CONSENT_RECORD, person.territory)
     record = active_consent(session, person.id or 0, purpose)
     if record is None:
         raise NotFound(f"no active consent for {purpose.value}", entity="consent")

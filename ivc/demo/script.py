@@ -49,6 +49,7 @@ STAFF: list[tuple[str, str, Role, list[str], list[str]]] = [
     ("valutatore.ev", "Esperto di valutazione (EV)", Role.ASSESSOR, [], ["it"]),
     ("valutatrice.es", "Esperta di settore (ES)", Role.ASSESSOR, [], ["it"]),
     ("alfa.revisore", "Revisore ALFA", Role.ALFA_REVIEWER, [], ["it"]),
+    ("alfa.approvatrice", "Seconda revisora ALFA (quattro occhi)", Role.ALFA_REVIEWER, [], ["it"]),
     ("cpi.genova", "Consulente CPI Genova", Role.CPI_ADVISOR, ["3"], ["it"]),
     ("monitoraggio", "Liguria Ricerche", Role.MONITORING, [], ["it"]),
 ]
@@ -291,6 +292,7 @@ def round_validation(run: DemoRun, held_on: date) -> list[int]:
                     else "Evidenze insufficienti: obiettivo formativo.",
                 )
             cases.request_action(session, case, Action.ISSUE_VALIDATION, reviewer)
+            cases.approve_request(session, case, _actor(session, "alfa.approvatrice"))  # four eyes
         ids.append(case_id)
     return ids
 
@@ -352,6 +354,7 @@ def round_certification(run: DemoRun, exam_day: date) -> list[int]:
                     competence_id=cid,
                 )
             cases.request_action(session, case, Action.CERTIFY, reviewer)
+            cases.approve_request(session, case, _actor(session, "alfa.approvatrice"))  # four eyes
         ids.append(case_id)
     return ids
 

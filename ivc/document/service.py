@@ -12,7 +12,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
-from ivc.auth.roles import Actor, Role
+from ivc.auth.policy import Permission, authorize
+from ivc.auth.roles import Actor
 from ivc.case.models import Case
 from ivc.case.states import DocumentType
 from ivc.database.core import utcnow
@@ -23,7 +24,7 @@ from ivc.document.payload import build_payload
 from ivc.document.register import new_verification_code, next_number
 from ivc.document.render import render_pdf, second_language
 from ivc.document.signing import issuer_did, sign, sign_jwt
-from ivc.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from ivc.errors import DomainError, NotFound, ValidationFailed
 from ivc.evidence.storage import EvidenceStore, get_store
 from ivc.person.service import get_person
 
@@ -123,8 +124,7 @@ def issue(
 
 def revoke(session: Session, document: IssuedDocument, reason: str, actor: Actor) -> IssuedDocument:
     """Revoke an issued document with a reason (ALFA); verification reports it as revoked."""
-    if actor.role not in (Role.ALFA_REVIEWER, Role.ADMIN):
-        raise PermissionDenied(f"role {actor.role.value} may not revoke documents")
+    authorize(actor, Permission.DOCUMENT_REVOKE)
     if not reason.strip():
         raise ValidationFailed("a revocation needs a reason", field="reason")
     if document.revoked_at is not None:
@@ -152,8 +152,7 @@ def share_fields(session: Session, document: IssuedDocument, fields: list[str], 
     unknown = set(fields) - set(SHAREABLE)
     if unknown:
         raise ValidationFailed(f"cannot share {sorted(unknown)}; choose among {list(SHAREABLE)}", field="fields")
-    if actor.role not in (Role.OPERATOR, Role.ALFA_REVIEWER) or not actor.can_work_in(document.territory):
-        raise PermissionDenied(f"{actor.username} cannot change what document {document.number} shows")
+    authorize(actor, Permission.DOCUMENT_SHARE, document.territory)
     before = list(document.shared_fields)
     document.shared_fields = sorted(set(fields))
     session.add(document)

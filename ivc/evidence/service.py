@@ -8,10 +8,11 @@ import unicodedata
 from sqlmodel import Session, select
 
 from ivc.audit import service as audit
+from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.case.models import Case
 from ivc.config import get_settings
-from ivc.errors import PermissionDenied, ValidationFailed
+from ivc.errors import ValidationFailed
 from ivc.evidence.models import EvidenceItem, EvidenceKind, EvidenceLink, EvidenceType
 from ivc.evidence.storage import EvidenceStore, get_store
 
@@ -40,8 +41,7 @@ def add_evidence(
 ) -> EvidenceItem:
     """Store the content and record it on the case. The same content added twice to a case is
     the same evidence item (and the links are merged)."""
-    if not actor.can_work_in(case.territory):
-        raise PermissionDenied(f"{actor.username} cannot add evidence in district {case.territory}")
+    authorize(actor, Permission.EVIDENCE_ADD, case.territory)
     if not data:
         raise ValidationFailed("the evidence is empty", field="file")
     title = " ".join(title.split())[:300]

@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
-from ivc.auth.roles import Actor, Role
+from ivc.auth.policy import Permission, authorize
+from ivc.auth.roles import Actor
 from ivc.case.models import Case
 from ivc.case.states import CaseState
-from ivc.errors import DomainError, PermissionDenied
+from ivc.errors import DomainError
 from ivc.experience.models import Experience, ExperienceKind, LearningContext
 
 _CONTEXT = {
@@ -61,8 +62,7 @@ class ExperienceIn(BaseModel):
 
 def add_experience(session: Session, case: Case, data: ExperienceIn, actor: Actor) -> Experience:
     """Record an experience. Recording the same text twice for a case returns the first record."""
-    if actor.role not in (Role.OPERATOR, Role.MEDIATOR) or not actor.can_work_in(case.territory):
-        raise PermissionDenied(f"{actor.username} cannot record interviews in district {case.territory}")
+    authorize(actor, Permission.INTERVIEW_RECORD, case.territory)
     if case.state not in (CaseState.ACCESS.value, CaseState.IDENTIFICATION.value):
         raise DomainError(f"experiences are recorded during access and identification, not in '{case.state}'")
     key = hashlib.sha256("\x1f".join([data.kind.value, data.title, data.text_original]).encode("utf-8")).hexdigest()

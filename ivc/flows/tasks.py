@@ -99,6 +99,8 @@ def carry_out_request(case_id: int) -> str | None:
             action = Action(case.requested_action)
             requester = get_actor(session, case.requested_by)
             case_facts = cases.check_transition(session, case, action, requester, skip_document=True)
+            if states.awaits_approval(case_facts):
+                return None  # four eyes: stays pending until a second reviewer approves
             doc_type = _ISSUED_BY[action]
             if action is not Action.CERTIFY or states.certify_issues_document(case_facts):
                 documents.issue(session, case, doc_type, requester)

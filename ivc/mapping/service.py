@@ -15,12 +15,13 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
-from ivc.auth.roles import Actor, Role
+from ivc.auth.policy import Permission, authorize
+from ivc.auth.roles import Actor
 from ivc.case import service as cases
 from ivc.case.models import Case
 from ivc.claim import service as claims
 from ivc.claim.models import ClaimStatus, CompetenceClaim
-from ivc.errors import NotFound, PermissionDenied, ValidationFailed
+from ivc.errors import NotFound, ValidationFailed
 from ivc.evidence.models import EvidenceItem, EvidenceLink
 from ivc.evidence.storage import get_store
 from ivc.experience.models import Experience
@@ -203,8 +204,7 @@ def review_esco_suggestion(session: Session, suggestion_id: int, status: str, ac
         raise NotFound(f"no ESCO suggestion {suggestion_id}", entity="esco_suggestion", key=suggestion_id)
     if status not in ESCO_REVIEW:
         raise ValidationFailed(f"status must be one of {sorted(ESCO_REVIEW)}", field="status")
-    if actor.role is not Role.OPERATOR or not actor.can_work_in(row.territory):
-        raise PermissionDenied(f"{actor.username} cannot review suggestions in district {row.territory}")
+    authorize(actor, Permission.MAPPING_REVIEW, row.territory)
     before = row.status
     row.status = status
     session.add(row)

@@ -20,7 +20,8 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
-from ivc.auth.roles import Actor, Role
+from ivc.auth.policy import Permission, authorize
+from ivc.auth.roles import Actor
 from ivc.case.models import Case
 from ivc.claim.models import CompetenceClaim
 from ivc.consent.models import ConsentPurpose
@@ -41,7 +42,6 @@ _CLAIM_STATUS = {
     "suggested": "declared",
 }
 ESSENTIAL, OPTIONAL = 1.0, 0.4
-MATCHERS = frozenset({Role.CPI_ADVISOR, Role.ADMIN})
 
 
 @dataclass
@@ -71,8 +71,7 @@ class Match:
 
 
 def _require(actor: Actor) -> None:
-    if actor.role not in MATCHERS:
-        raise PermissionDenied(f"role {actor.role.value} may not use job matching")
+    authorize(actor, Permission.MATCHING)
 
 
 def profiles(session: Session, case_ids: list[int] | None = None) -> list[Profile]:
@@ -322,8 +321,7 @@ def import_vacancies(session: Session, path: Path, actor: Actor) -> int:
     optional_skills — ';'-separated ESCO URIs or competence codes —, district, italian_level,
     start_date). Without listed skills, the occupation's ESCO essential/optional skills are used.
     Idempotent by reference; the whole file or nothing."""
-    if actor.role not in MATCHERS:
-        raise PermissionDenied(f"role {actor.role.value} may not manage vacancies")
+    authorize(actor, Permission.VACANCY_MANAGE)
     text = path.read_text(encoding="utf-8-sig")
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ("reference", "title", "employer", "district") if c not in (reader.fieldnames or [])]
@@ -392,8 +390,7 @@ def create_vacancy(
     start_date: date | None = None,
 ) -> Vacancy:
     """A vacancy entered by hand (the UI form)."""
-    if actor.role not in MATCHERS:
-        raise PermissionDenied(f"role {actor.role.value} may not manage vacancies")
+    authorize(actor, Permission.VACANCY_MANAGE)
     if not reference.strip() or not title.strip():
         raise ValidationFailed("reference and title are required", field="title")
     if italian_level not in CEFR_LEVELS:

@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
-from ivc.auth.roles import Actor, Role
+from ivc.auth.policy import Permission, authorize
+from ivc.auth.roles import Actor
 from ivc.case.models import Case, CaseStateEntry
 from ivc.case.states import CaseState
 from ivc.config import get_settings
@@ -25,7 +26,6 @@ from ivc.document.models import IssuedDocument
 from ivc.errors import PermissionDenied
 from ivc.person.models import Person, Vulnerability
 
-READERS = frozenset({Role.MONITORING, Role.ADMIN, Role.ALFA_REVIEWER})
 PHASES = [s.value for s in CaseState if s is not CaseState.CLOSED]
 
 
@@ -118,8 +118,7 @@ _RULES = {
 
 def indicators(session: Session, actor: Actor, **filters: Any) -> dict[str, Any]:
     """Every indicator, in total and by each breakdown; the funnel; median days per phase."""
-    if actor.role not in READERS:
-        raise PermissionDenied(f"role {actor.role.value} may not read monitoring figures")
+    authorize(actor, Permission.MONITORING_READ)
     data = rows(session, **filters)
     result: dict[str, Any] = {"indicators": [], "funnel": {}, "median_days": {}}
     for ind in definitions()["indicators"]:
@@ -165,8 +164,7 @@ def suppress(count: int) -> str:
 def export_csv(session: Session, actor: Actor, export_key: str, **filters: Any) -> tuple[str, str]:
     """Two CSVs for the monitoring partner: pseudonymised records (no name, no codice fiscale, no
     contacts, no birth date) and aggregated indicators with small cells suppressed."""
-    if actor.role not in READERS:
-        raise PermissionDenied(f"role {actor.role.value} may not export monitoring data")
+    authorize(actor, Permission.MONITORING_EXPORT)
     if len(export_key) < 16:
         raise PermissionDenied("the export key must be at least 16 characters")
     data = rows(session, **filters)

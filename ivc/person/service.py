@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, select
 
 from ivc.audit import service as audit
+from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
-from ivc.errors import NotFound, PermissionDenied, ValidationFailed
+from ivc.errors import NotFound, ValidationFailed
 from ivc.person.models import CEFR_LEVELS, Gender, Person, ReferralSource, Vulnerability, VulnerabilityKind
 from ivc.territory.service import require_territory
 
@@ -118,8 +119,7 @@ class PersonIn(BaseModel):
 
 
 def register_person(session: Session, data: PersonIn, actor: Actor) -> Person:
-    if not actor.can_work_in(data.district):
-        raise PermissionDenied(f"{actor.username} does not work in district {data.district}", district=data.district)
+    authorize(actor, Permission.INTAKE, data.district)
     require_territory(session, data.district)
     age = data.age_on(date.today())
     is_minor = age is not None and age < 18

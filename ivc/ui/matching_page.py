@@ -6,13 +6,13 @@ from __future__ import annotations
 import streamlit as st
 from sqlmodel import col, select
 
+from ivc.auth.policy import Permission, allowed
 from ivc.auth.roles import Actor
 from ivc.database.core import session_scope
 from ivc.errors import IVCError
 from ivc.i18n import t
 from ivc.matching.models import Vacancy
 from ivc.matching.service import (
-    MATCHERS,
     create_vacancy,
     match_vacancy,
     shortlist_csv,
@@ -23,7 +23,7 @@ from ivc.matching.service import (
 
 def render(actor: Actor, lang: str) -> None:
     st.header(t("matching.title", lang))
-    if actor.role not in MATCHERS:
+    if not allowed(actor, Permission.MATCHING):
         st.warning(t("matching.denied", lang))
         return
     with st.expander(t("matching.new_vacancy", lang)), st.form("vacancy_form"):
