@@ -155,9 +155,7 @@ def test_what_a_case_waits_for_follows_its_facts() -> None:
 
 
 def test_a_validation_document_or_certificate_waits_for_a_second_reviewer() -> None:
-    pending = replace(
-        HAPPY, state=CaseState.VALIDATION, issue_requested=Action.ISSUE_VALIDATION, issue_approved=False
-    )
+    pending = replace(HAPPY, state=CaseState.VALIDATION, issue_requested=Action.ISSUE_VALIDATION, issue_approved=False)
     refusal = states.check(Action.ISSUE_VALIDATION, pending, Role.ALFA_REVIEWER)
     assert refusal is not None and [c for c, _ in refusal.reasons] == ["four_eyes"]
     # The request itself may be made; it then waits on a second ALFA reviewer.

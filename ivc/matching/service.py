@@ -22,13 +22,13 @@ from sqlmodel import Session, col, select
 from ivc.audit import service as audit
 from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
-from ivc.case.models import Case
+from ivc.case.models import Case, CaseTarget
 from ivc.claim.models import CompetenceClaim
 from ivc.consent.models import ConsentPurpose
 from ivc.consent.service import active_consent
 from ivc.errors import NotFound, PermissionDenied, ValidationFailed
 from ivc.experience.models import Experience
-from ivc.framework.models import Competence, EscoRelation, FrameworkLabel, text_in
+from ivc.framework.models import Competence, EscoRelation, FrameworkLabel, Qualification, text_in
 from ivc.mapping.models import EscoSuggestion
 from ivc.matching.models import Vacancy, VacancySkill
 from ivc.person.models import CEFR_LEVELS, Person
@@ -477,3 +477,97 @@ def shortlist_pdf(vacancy: Vacancy, rows: list[dict[str, str]]) -> bytes:
         ]
     )
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------- dossier search (CPI)
+
+
+@dataclass(frozen=True)
+class DossierHit:
+    case_id: int
+    name: str
+    district: str
+    italian_level: str
+    languages: list[str]
+    qualifications: list[str]
+    score: float
+    matched: list[dict[str, Any]]  # key, label, status of the skills that answered the query
+
+
+def _keys_for_text(session: Session, text: str) -> set[str]:
+    from ivc.framework.search import search  # framework search pulls the text tools in only when used
+
+    return {h.key for h in search(session, text, limit=40) if h.entity in ("competence", "skill")}
+
+
+def search_dossiers(
+    session: Session,
+    actor: Actor,
+    *,
+    skill: str | None = None,
+    occupation: str | None = None,
+    qualification: str | None = None,
+    district: str | None = None,
+    language: str | None = None,
+    limit: int = 50,
+) -> list[DossierHit]:
+    """Consented dossiers (job-matching consent, now) that answer a CPI advisor's query: a skill
+    in words, an ESCO occupation (its essential and optional skills), a qualification of the
+    repertory, a district, a language the person speaks. Best matches first."""
+    authorize(actor, Permission.DOSSIER_SEARCH)
+    wanted: dict[str, float] = {}
+    if skill and skill.strip():
+        wanted.update(dict.fromkeys(_keys_for_text(session, skill), ESSENTIAL))
+        if not wanted:
+            return []
+    if occupation and occupation.strip():
+        uri = occupation.strip()
+        if not uri.startswith("http"):
+            from ivc.framework.search import search
+
+            uri = next((h.key for h in search(session, uri, entity="occupation", limit=5)), "")
+        for r in session.exec(select(EscoRelation).where(EscoRelation.occupation_uri == uri)):
+            wanted.setdefault(r.skill_uri, ESSENTIAL if r.relation_type == "essential" else OPTIONAL)
+        if not wanted:
+            return []
+    qual_cases: set[int] | None = None
+    if qualification and qualification.strip():
+        code = qualification.strip().upper()
+        qual_cases = {
+            cid
+            for cid in session.exec(
+                select(CaseTarget.case_id)
+                .join(Qualification, col(Qualification.id) == col(CaseTarget.qualification_id))
+                .where(Qualification.code == code)
+            )
+        }
+    people = profiles(session)
+    persons = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_([x.person_id for x in people])))}
+    labels = _labels(session, set(wanted))
+    hits: list[DossierHit] = []
+    for p in people:
+        if district and p.territory != district:
+            continue
+        if qual_cases is not None and p.case_id not in qual_cases:
+            continue
+        person = persons.get(p.person_id)
+        spoken = sorted({lang.get("code", "") for lang in (person.languages if person else [])} - {""})
+        if language and language not in spoken and (person is None or person.preferred_language != language):
+            continue
+        matched = [{"key": k, "label": labels.get(k, k), "status": p.skills[k].status} for k in wanted if k in p.skills]
+        if wanted and not matched:
+            continue
+        score = sum(wanted[m["key"]] * p.skills[m["key"]].weight for m in matched)
+        quals = [
+            q.code
+            for q in session.exec(
+                select(Qualification)
+                .join(CaseTarget, col(CaseTarget.qualification_id) == col(Qualification.id))
+                .where(CaseTarget.case_id == p.case_id)
+            )
+        ]
+        hits.append(
+            DossierHit(p.case_id, p.name, p.territory, p.italian_level, spoken, quals, round(score, 3), matched)
+        )
+    hits.sort(key=lambda h: (-h.score, h.case_id))
+    return hits[:limit]
