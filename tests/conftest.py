@@ -19,6 +19,7 @@ if os.environ.get("IVC_TEST_DATABASE_URL"):
 else:
     os.environ.pop("IVC_DATABASE_URL", None)
 os.environ.pop("PREFECT_API_URL", None)
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402

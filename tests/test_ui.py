@@ -1,76 +1,286 @@
-"""The Streamlit app through Streamlit's own test harness: scoped case list and a case timeline."""
+"""The Streamlit app through Streamlit's own test harness: sign-in, every page for every role,
+and the main work of each role (intake, interview, mapping review, four-eyes issuing, CPI search,
+administration) on the real database and flows."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import Session
+import pytest
+from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from ivc.case.states import CaseState
+from ivc.auth.models import User
+from ivc.auth.roles import Role
+from ivc.auth.service import get_actor, set_password
+from ivc.case import service as cases
+from ivc.case.models import Case
+from ivc.case.states import Action, CaseState
+from ivc.consent import service as consents
+from ivc.consent.models import ConsentPurpose, ConsentRecord
+from ivc.person.models import Person
+from ivc.person.service import get_person
+from ivc.ui.navigation import PAGES, pages_for
 
 from .helpers import advance_to, new_case, staff
 
 APP = Path(__file__).resolve().parents[1] / "ivc" / "ui" / "app.py"
+PASSWORD = "una password lunga"
 
 
-def _app() -> AppTest:
-    return AppTest.from_file(str(APP), default_timeout=60)
+def _app(username: str | None = None, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    if username:
+        at.session_state["username"] = username
+    if lang:
+        at.session_state["lang"] = lang
+    return at
 
 
-def test_an_operator_sees_only_cases_of_their_district_and_opens_a_timeline(session: Session) -> None:
+def _page(at: AppTest, page: str) -> AppTest:
+    at.session_state["page"] = page
+    return at.run()
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning] + [e.value for e in at.error]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_sign_in_with_a_password_and_a_wrong_one_is_refused(session: Session) -> None:
+    staff(session)
+    set_password(session, "op3", PASSWORD, get_actor(session, "admin"))
+    session.commit()
+    at = _app().run()
+    assert at.header[0].value == "Accedi"
+    at.text_input(key="signin_username").set_value("op3")
+    at.text_input(key="signin_password").set_value("sbagliata sbagliata")
+    at.button[0].click().run()
+    assert any("errati" in e.value for e in at.error)
+    at.text_input(key="signin_password").set_value(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["username"] == "op3"
+    assert at.header[0].value == "Casi"
+
+
+@pytest.mark.parametrize("username", ["op3", "med", "ev", "alfa", "cpi3", "mon", "admin"], ids=lambda u: u)
+def test_every_page_of_every_role_renders(session: Session, username: str) -> None:
+    actors = staff(session)
+    advance_to(session, actors, CaseState.TRANSPARENCY_ISSUED)
+    advance_to(session, actors, CaseState.VALIDATION)
+    session.commit()
+    pages = pages_for(get_actor(session, username))
+    assert "sign_in" not in pages and "verify" in pages
+    at = _app(username).run()
+    for page in pages:
+        _page(at, page)
+        assert not at.exception, (page, at.exception)
+        assert at.header, page
+    hidden = set(PAGES) - set(pages)
+    expected_hidden = {
+        "op3": {"queue", "dossiers", "matching", "monitoring", "admin"},
+        "med": {"intake", "queue", "dossiers", "matching", "monitoring", "admin"},
+        "ev": {"intake", "dossiers", "matching", "monitoring", "admin"},
+        "alfa": {"intake", "dossiers", "matching", "admin"},
+        "cpi3": {"cases", "intake", "queue", "monitoring", "admin"},
+        "mon": {"cases", "intake", "queue", "dossiers", "matching", "admin"},
+        "admin": {"queue"},
+    }[username]
+    assert hidden == expected_hidden
+
+
+def test_a_page_the_role_lacks_is_not_reachable_even_by_forcing_it(session: Session) -> None:
+    staff(session)
+    session.commit()
+    at = _app("mon")
+    at.session_state["page"] = "cases"
+    at.run()
+    assert not at.exception
+    assert at.header[0].value == "Monitoraggio del programma"  # sent back to a page the role has
+
+
+def test_operator_sees_only_their_district_and_the_case_workspace(session: Session) -> None:
     actors = staff(session)
     mine = advance_to(session, actors, CaseState.TRANSPARENCY_ISSUED)
     new_case(session, actors, district="1")
     session.commit()
-    at = _app().run()
-    assert not at.exception
-    at.sidebar.selectbox(key="user").set_value("op3").run()
-    assert not at.exception
-    table = at.dataframe[0].value
-    assert list(table["Caso"]) == [mine.id]
-    assert at.selectbox(key="case_id").value == mine.id
-    assert "Ben Salah" in at.header[0].value
+    at = _page(_app("op3"), "cases")
+    assert list(at.dataframe[0].value["Caso"]) == [mine.id]
+    assert "Ben Salah" in at.subheader[0].value
+    labels = [tab.label for tab in at.tabs]
+    assert labels == ["Panoramica", "Colloquio guidato", "Evidenze", "Competenze suggerite", "Documenti"]
     timeline = at.table[0].value
     assert list(timeline["Stato"]) == [
         "Accoglienza e patto di servizio",
         "Individuazione",
         "Documento di trasparenza rilasciato",
     ]
+    assert any(b.label == "Chiedi la validazione" for b in at.button)
+
+
+def test_intake_records_person_consent_in_their_language_and_admits(session: Session) -> None:
+    staff(session)
+    session.commit()
+    at = _app("op3")
+    at.session_state["intake_lang"] = "ar"
+    _page(at, "intake")
+    assert not at.exception
+    assert "الخدمة" in _texts(at) or any('dir="rtl"' in m.value for m in at.markdown)  # Arabic, right to left
+    at.text_input(key="in_given").set_value("Yonas")
+    at.text_input(key="in_family").set_value("Tesfaye")
+    at.text_input(key="in_cit").set_value("ER")
+    at.text_input(key="in_langs").set_value("ti:native, ar:B1")
+    at.selectbox(key="in_mediator").set_value("med")
+    at.checkbox(key="in_consent_ivc_service").check()
+    at.checkbox(key="in_consent_job_matching").check()
+    at.checkbox(key="in_declared").check()
+    at.checkbox(key="in_admit").check()
+    next(b for b in at.button if b.label == "Registra l'accoglienza").click().run()
+    assert not at.exception, at.exception
+    assert any("Accoglienza registrata" in s.value for s in at.success), _texts(at)
+    person = session.exec(select(Person).where(Person.family_name == "Tesfaye")).one()
+    case = session.exec(select(Case).where(Case.person_id == person.id)).one()
+    assert case.state == CaseState.IDENTIFICATION.value and case.mediator == "med"
+    given = session.exec(select(ConsentRecord).where(ConsentRecord.person_id == person.id)).all()
+    assert {c.purpose for c in given} == {"ivc_service", "job_matching"}
+    assert {(c.language, c.explained_by) for c in given} == {("ar", "med")}
+
+
+def test_intake_without_the_privacy_notice_is_refused_and_nothing_is_stored(session: Session) -> None:
+    staff(session)
+    session.commit()
+    at = _page(_app("op3"), "intake")
+    at.text_input(key="in_given").set_value("Nadia")
+    at.text_input(key="in_family").set_value("Haddou")
+    at.text_input(key="in_cit").set_value("MA")
+    next(b for b in at.button if b.label == "Registra l'accoglienza").click().run()
+    assert any("informativa" in e.value for e in at.error)
+    assert session.exec(select(Person).where(Person.family_name == "Haddou")).first() is None
+
+
+def test_guided_interview_then_a_suggestion_is_accepted(session: Session) -> None:
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.IDENTIFICATION)
+    session.commit()
+    at = _page(_app("op3"), "cases")
+    assert len(at.radio(key=f"interview_step_{case.id}").options) == 6  # the six steps of the guide
+    at.text_input(key=f"exp_title_{case.id}").set_value("Aiuto cuoca in una mensa")
+    at.text_area(key=f"exp_orig_{case.id}").set_value("كنت أطبخ الكسكسي وأنظف السمك في المطبخ")
+    at.text_area(key=f"exp_it_{case.id}").set_value(
+        "Preparavo il cuscus, pulivo e porzionavo il pesce, lavavo le stoviglie e tenevo in ordine la cucina."
+    )
+    next(b for b in at.button if b.label == "Registra").click().run()
+    assert not at.exception, at.exception
+    accept = [b for b in at.button if b.key and b.key.startswith("accept_")]
+    assert accept, "the interview text produced competence suggestions"
+    assert any("<mark>" in m.value for m in at.markdown)  # the supporting words are highlighted
+    claim_id = int(accept[0].key.split("_")[1])
+    accept[0].click().run()
+    assert not at.exception
+    from ivc.claim.models import CompetenceClaim
+
+    session.expire_all()
+    claim = session.get(CompetenceClaim, claim_id)
+    assert claim is not None and claim.status == "confirmed" and claim.reviewed_by == "op3"
+
+
+def test_four_eyes_the_requester_cannot_approve_a_colleague_can(session: Session) -> None:
+    from datetime import date, timedelta
+
+    from ivc.assessment import service as assessments
+    from ivc.assessment.models import AssessmentMethod, AssessmentPhase, ResultOutcome
+    from ivc.decision import service as decisions
+    from ivc.decision.models import DecisionKind
+
+    from .helpers import target_competences
+
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.VALIDATION)
+    comps = target_competences(session, case)
+    assessments.record_assessment(
+        session,
+        case,
+        phase=AssessmentPhase.VALIDATION,
+        method=AssessmentMethod.TECHNICAL_INTERVIEW,
+        held_on=date.today() - timedelta(days=1),
+        results={c.id or 0: ResultOutcome.POSITIVE for c in comps},
+        actor=actors["ev"],
+    )
+    for c in comps:
+        decisions.record_decision(
+            session, case, DecisionKind.VALIDATION, "validata", actors["alfa"], competence_id=c.id
+        )
+    cases.request_action(session, case, Action.ISSUE_VALIDATION, actors["alfa"])
+    session.commit()
+    mine = _page(_app("alfa"), "queue")
+    assert not mine.exception
+    assert "in attesa" in str(mine.dataframe[0].value["Secondo revisore"].tolist())
+    assert any("collega" in c.value for c in mine.caption)
+    assert not [b for b in mine.button if b.key == f"approve_{case.id}"]
+    other = _page(_app("alfa2"), "queue")
+    next(b for b in other.button if b.key == f"approve_{case.id}").click().run()
+    assert not other.exception, other.exception
+    session.expire_all()
+    done = cases.get_case(session, case.id or 0)
+    assert done.state == CaseState.VALIDATION_ISSUED.value
+    assert [d.doc_type for d in cases.issued_documents(session, case.id or 0)][-1] == "documento_validazione"
+
+
+def test_cpi_dossier_search_shows_only_consented_people(session: Session) -> None:
+    actors = staff(session)
+    consenting = advance_to(session, actors, CaseState.TRANSPARENCY_ISSUED)
+    consents.give_consent(
+        session, get_person(session, consenting.person_id), ConsentPurpose.JOB_MATCHING, "ar", actors["op3"]
+    )
+    advance_to(session, actors, CaseState.TRANSPARENCY_ISSUED)  # same name, no consent
+    session.commit()
+    at = _page(_app("cpi3"), "dossiers")
+    assert not at.exception
+    assert list(at.dataframe[0].value["Caso"]) == [consenting.id]
+    at.selectbox(key="ds_open").set_value(str(consenting.id)).run()
+    assert not at.exception
+    assert "Confermata" in str(at.dataframe[1].value.to_dict())
+
+
+def test_admin_creates_a_user_who_can_then_sign_in(session: Session) -> None:
+    staff(session)
+    session.commit()
+    at = _page(_app("admin"), "admin")
+    at.text_input(key="nu_username").set_value("nuova.operatrice")
+    at.text_input(key="nu_name").set_value("Nuova Operatrice")
+    at.selectbox(key="nu_role").set_value("operator")
+    at.multiselect(key="nu_districts").set_value(["2"])
+    at.text_input(key="nu_password").set_value(PASSWORD)
+    next(b for b in at.button if b.label == "Crea").click().run()
+    assert not at.exception, at.exception
+    user = session.exec(select(User).where(User.username == "nuova.operatrice")).one()
+    assert user.role == Role.OPERATOR.value and user.districts == ["2"] and user.password_hash
 
 
 def test_the_interface_speaks_english_too(session: Session) -> None:
     actors = staff(session)
     new_case(session, actors, district="1")
     session.commit()
-    at = _app().run()
-    at.sidebar.selectbox(key="lang").set_value("en").run()
-    at.sidebar.selectbox(key="user").set_value("op3").run()
+    at = _page(_app("op3", lang="en"), "cases")
     assert not at.exception
     assert at.title[0].value.startswith("ivc — Recognised")
     assert any("No case is visible" in i.value for i in at.info)
 
 
-def test_monitoring_dashboard_shows_charts_for_monitoring_and_nothing_for_operators(session: Session) -> None:
+def test_monitoring_dashboard_draws_charts(session: Session) -> None:
     actors = staff(session)
     advance_to(session, actors, CaseState.CLOSED)
     session.commit()
-    at = _app().run()
-    at.sidebar.radio(key="page").set_value("monitoring").run()
-    at.sidebar.selectbox(key="user").set_value("mon").run()
+    at = _page(_app("mon"), "monitoring")
     assert not at.exception
     assert at.header[0].value == "Monitoraggio del programma"
     assert len(at.get("vega_lite_chart")) == 2  # funnel and median days, drawn as charts
     assert at.dataframe[0].value["code"].tolist()[0] == "O.PARTICIPANTS"
-    at.sidebar.selectbox(key="user").set_value("op3").run()
-    assert any("non vede" in w.value for w in at.warning)
 
 
 def test_cpi_advisor_adds_a_vacancy_and_sees_only_consented_people(session: Session) -> None:
-    from ivc.consent import service as consents
-    from ivc.consent.models import ConsentPurpose
-    from ivc.person.service import get_person
-
     from .helpers import target_competences
 
     actors = staff(session)
@@ -81,9 +291,7 @@ def test_cpi_advisor_adds_a_vacancy_and_sees_only_consented_people(session: Sess
     advance_to(session, actors, CaseState.CLOSED)  # a second person, without consent
     skills = "\n".join(c.code for c in target_competences(session, case)[:2])
     session.commit()
-    at = _app().run()
-    at.sidebar.radio(key="page").set_value("matching").run()
-    at.sidebar.selectbox(key="user").set_value("cpi3").run()
+    at = _page(_app("cpi3"), "matching")
     assert any("Nessuna offerta" in i.value for i in at.info)
     at.text_input[0].set_value("VAC-UI-1")
     at.text_input[1].set_value("Aiuto cuoco")

@@ -40,6 +40,7 @@ def record_assessment(
     actor: Actor,
     notes: str | None = None,
     idempotency_key: str | None = None,
+    result_notes: dict[int, str] | None = None,
 ) -> Assessment:
     """An assessor records one assessment session with an outcome per competence."""
     authorize(actor, Permission.ASSESS, case.territory)
@@ -79,7 +80,12 @@ def record_assessment(
     session.flush()
     for competence_id, outcome in results.items():
         session.add(
-            AssessmentResult(assessment_id=assessment.id or 0, competence_id=competence_id, outcome=outcome.value)
+            AssessmentResult(
+                assessment_id=assessment.id or 0,
+                competence_id=competence_id,
+                outcome=outcome.value,
+                notes=((result_notes or {}).get(competence_id) or "").strip()[:2000] or None,
+            )
         )
     audit.record(
         session,

@@ -15,6 +15,20 @@ class ExperienceKind(StrEnum):
     TRAINING = "training"
     VOLUNTEERING = "volunteering"
     FAMILY = "family"  # family and informal
+    LANGUAGES = "languages"  # languages spoken, read, written, and how they were learnt
+    DIGITAL = "digital"  # use of phone and computer
+    GOALS = "goals"  # the person's own goals: recorded, never mapped to competences
+
+
+# Steps of the guided interview, in order, and the kind of record each produces.
+INTERVIEW_STEPS: tuple[tuple[str, ExperienceKind], ...] = (
+    ("work", ExperienceKind.WORK),
+    ("training", ExperienceKind.TRAINING),
+    ("informal", ExperienceKind.FAMILY),
+    ("languages", ExperienceKind.LANGUAGES),
+    ("digital", ExperienceKind.DIGITAL),
+    ("goals", ExperienceKind.GOALS),
+)
 
 
 class LearningContext(StrEnum):

@@ -22,6 +22,9 @@ _CONTEXT = {
     ExperienceKind.TRAINING: LearningContext.FORMAL,
     ExperienceKind.VOLUNTEERING: LearningContext.NON_FORMAL,
     ExperienceKind.FAMILY: LearningContext.INFORMAL,
+    ExperienceKind.LANGUAGES: LearningContext.INFORMAL,
+    ExperienceKind.DIGITAL: LearningContext.INFORMAL,
+    ExperienceKind.GOALS: LearningContext.INFORMAL,
 }
 
 

@@ -39,6 +39,23 @@ def languages() -> list[str]:
     return sorted(p.stem for p in LOCALES.glob("*.yaml"))
 
 
+# The interface is complete in these languages; the texts read to the person (interview prompts,
+# consent, service agreement: the ``person.`` keys) are complete in every language of ``languages()``.
+UI_LANGUAGES = ("it", "en")
+PERSON_KEYS = "person."
+RTL = frozenset({"ar", "fa", "ur", "he", "ps"})
+NAMES = {"it": "Italiano", "en": "English", "fr": "Français", "es": "Español", "ar": "العربية", "uk": "Українська"}
+
+
+def person_languages() -> list[str]:
+    """Languages in which the person-facing texts exist (Italian first)."""
+    return sorted(languages(), key=lambda code: (code != FALLBACK, code))
+
+
+def is_rtl(lang: str) -> bool:
+    return lang.split("-")[0] in RTL
+
+
 def t(key: str, lang: str = FALLBACK, **params: Any) -> str:
     text = catalog(lang).get(key) or catalog(FALLBACK).get(key) or key
     try:

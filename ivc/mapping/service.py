@@ -24,7 +24,7 @@ from ivc.claim.models import ClaimStatus, CompetenceClaim
 from ivc.errors import NotFound, ValidationFailed
 from ivc.evidence.models import EvidenceItem, EvidenceLink
 from ivc.evidence.storage import get_store
-from ivc.experience.models import Experience
+from ivc.experience.models import Experience, ExperienceKind
 from ivc.framework.models import Competence, Qualification
 from ivc.mapping import dense
 from ivc.mapping.analysis import lemmas
@@ -139,7 +139,10 @@ def _store(
 
 
 def suggest_for_experience(session: Session, case: Case, experience: Experience, actor: Actor, top: int = 8) -> int:
-    """Suggestions from one experience: its Italian rendering and the person's own words."""
+    """Suggestions from one experience: its Italian rendering and the person's own words. The
+    person's goals say what they want to do, not what they can do: they are never mapped."""
+    if experience.kind == ExperienceKind.GOALS.value:
+        return 0
     sources: list[Source] = []
     if experience.text_it:
         sources.append((experience.text_it, "it", {"experience_id": experience.id, "field": "text_it"}))

@@ -26,6 +26,7 @@ from ivc.case.models import Case, CaseTarget
 from ivc.claim.models import CompetenceClaim
 from ivc.consent.models import ConsentPurpose
 from ivc.consent.service import active_consent
+from ivc.document.models import IssuedDocument
 from ivc.errors import NotFound, PermissionDenied, ValidationFailed
 from ivc.experience.models import Experience
 from ivc.framework.models import Competence, EscoRelation, FrameworkLabel, Qualification, text_in
@@ -571,3 +572,59 @@ def search_dossiers(
         )
     hits.sort(key=lambda h: (-h.score, h.case_id))
     return hits[:limit]
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """What a CPI advisor sees of a consented dossier: skills with status and evidence, languages,
+    documents issued with their verification codes. No notes, no special-category data."""
+
+    case_id: int
+    name: str
+    district: str
+    italian_level: str
+    languages: list[str]
+    skills: list[dict[str, Any]]
+    documents: list[dict[str, str]]
+
+
+def open_dossier(session: Session, actor: Actor, case_id: int) -> Dossier:
+    """One consented dossier, for a CPI advisor; the view is written to the audit log."""
+    authorize(actor, Permission.DOSSIER_SEARCH)
+    found = profiles(session, [case_id])
+    if not found:
+        raise PermissionDenied(f"case {case_id} has no active consent to job matching (or does not exist)")
+    p = found[0]
+    person = session.get(Person, p.person_id)
+    labels = _labels(session, set(p.skills))
+    comps = {c.code: c for c in session.exec(select(Competence).where(col(Competence.code).in_(list(p.skills))))}
+    skills = sorted(
+        (
+            {
+                "key": key,
+                "label": text_in(comps[key].title, "it") if key in comps else labels.get(key, key),
+                "status": skill.status,
+                "evidence": skill.evidence,
+            }
+            for key, skill in p.skills.items()
+        ),
+        key=lambda s: (-STATUS_WEIGHT[str(s["status"])], str(s["label"])),
+    )
+    docs = [
+        {"type": d.doc_type, "number": d.number, "code": d.verification_code, "issued": str(d.issued_at)[:10]}
+        for d in session.exec(
+            select(IssuedDocument).where(IssuedDocument.case_id == case_id, col(IssuedDocument.revoked_at).is_(None))
+        )
+    ]
+    audit.record(
+        session,
+        actor,
+        "dossier.viewed",
+        entity="case",
+        entity_id=case_id,
+        case_id=case_id,
+        territory=p.territory,
+        after={"basis": "consent:job_matching"},
+    )
+    spoken = sorted({lang.get("code", "") for lang in (person.languages if person else [])} - {""})
+    return Dossier(p.case_id, p.name, p.territory, p.italian_level, spoken, skills, docs)

@@ -1,0 +1,45 @@
+"""Small pieces every page uses: translated errors, text in the person's language (right to left
+where needed), running the flows after a human step with visible progress."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+import streamlit as st
+
+from ivc.database.core import utcnow
+from ivc.errors import IVCError
+from ivc.i18n import catalog, is_rtl, t
+
+
+def show_error(exc: IVCError, lang: str) -> None:
+    """The translated message for the error's code when there is one, else its explanation."""
+    key = f"errors.{exc.code}"
+    if key in catalog(lang) or key in catalog("it"):
+        st.error(t(key, lang, **{k: v for k, v in exc.params.items() if isinstance(v, str | int | float)}))
+    else:
+        st.error(str(exc))
+
+
+def in_language(text: str, lang: str) -> None:
+    """A block of text in ``lang``, laid out right to left for Arabic and the like."""
+    direction = "rtl" if is_rtl(lang) else "ltr"
+    st.markdown(
+        f'<div dir="{direction}" lang="{html.escape(lang)}" style="text-align:start">{html.escape(text)}</div>',
+        unsafe_allow_html=True,
+    )
+
+
+def days_since(moment: datetime | None) -> float:
+    if moment is None:
+        return 0.0
+    return round((utcnow() - moment).total_seconds() / 86400, 1)
+
+
+def advance(case_ids: list[int], lang: str) -> None:
+    """Run the automated steps these cases now need (suggestions, documents…), showing progress."""
+    from ivc.flows.advance import advance_cases  # importing ivc.flows configures Prefect first
+    with st.status(t("ui.running_steps", lang), expanded=False) as status:
+        advance_cases(case_ids)
+        status.update(label=t("ui.steps_done", lang), state="complete")

@@ -1,0 +1,27 @@
+"""Which pages each user sees: the ones their role's permissions open (the services check again)."""
+
+from __future__ import annotations
+
+from ivc.auth.policy import Permission, allowed
+from ivc.auth.roles import Actor
+
+# Page id -> the permission that opens it (None: every signed-in user).
+PAGES: dict[str, Permission | None] = {
+    "cases": Permission.CASE_READ,
+    "intake": Permission.INTAKE,
+    "queue": Permission.QUEUE_WORK,
+    "dossiers": Permission.DOSSIER_SEARCH,
+    "matching": Permission.MATCHING,
+    "monitoring": Permission.MONITORING_READ,
+    "admin": Permission.USER_ADMIN,
+    "verify": None,
+}
+
+
+def pages_for(actor: Actor | None) -> list[str]:
+    if actor is None:
+        return ["sign_in", "verify"]
+    pages = [p for p, perm in PAGES.items() if perm is None or allowed(actor, perm)]
+    if "queue" not in pages and allowed(actor, Permission.ASSESS):
+        pages.insert(0, "queue")
+    return pages

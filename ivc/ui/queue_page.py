@@ -1,0 +1,97 @@
+"""The ALFA queue: cases asking for validation or certification, longest waiting first, with their
+age against the service level; filters by district, qualification, assignee and step; opening a
+case shows its workspace (assessment, decisions, four-eyes approval)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlmodel import col, select
+
+from ivc.auth.roles import Actor
+from ivc.case import service as cases
+from ivc.case.rules import overdue, service_level_days
+from ivc.case.states import CaseState
+from ivc.database.core import session_scope
+from ivc.errors import IVCError
+from ivc.framework.models import Framework, Qualification
+from ivc.i18n import t
+from ivc.ui import workspace
+from ivc.ui.common import days_since, show_error
+
+QUEUE_STATES = [CaseState.VALIDATION, CaseState.VALIDATION_ISSUED, CaseState.CERTIFICATION_QUEUE, CaseState.EXAM]
+
+
+def render(actor: Actor, lang: str) -> None:
+    st.header(t("queue.title", lang))
+    with session_scope() as session:
+        codes = sorted(
+            set(
+                session.exec(
+                    select(Qualification.code)
+                    .join(Framework, col(Framework.id) == col(Qualification.framework_id))
+                    .where(Framework.kind == "repertory")
+                )
+            )
+        )
+    c1, c2, c3, c4 = st.columns(4)
+    all_label = t("cases.all", lang)
+    district = c1.selectbox(t("cases.filter_district", lang), [all_label, "1", "2", "3", "4", "5"], key="q_district")
+    qualification = c2.selectbox(t("queue.qualification", lang), [all_label, *codes], key="q_qual")
+    who = c3.selectbox(
+        t("queue.assignee", lang),
+        ["all", "mine", "unassigned"],
+        format_func=lambda w: t(f"queue.who.{w}", lang),
+        key="q_who",
+    )
+    chosen_states = c4.multiselect(
+        t("cases.filter_state", lang),
+        [s.value for s in QUEUE_STATES],
+        default=[s.value for s in QUEUE_STATES],
+        format_func=lambda s: t(f"states.{s}", lang),
+        key="q_states",
+    )
+    try:
+        with session_scope() as session:
+            rows = cases.work_queue(
+                session,
+                actor,
+                [CaseState(s) for s in chosen_states] or QUEUE_STATES,
+                district=None if district == all_label else district,
+                qualification=None if qualification == all_label else qualification,
+                assignee={"all": None, "mine": actor.username, "unassigned": ""}[who],
+                limit=200,
+            )
+    except IVCError as exc:
+        show_error(exc, lang)
+        return
+    if not rows:
+        st.info(t("queue.empty", lang))
+        return
+    late = 0
+    table = []
+    for r in rows:
+        age = days_since(r.state_entered_at)
+        is_late = overdue(r.state, age)
+        late += is_late
+        table.append(
+            {
+                t("cases.id", lang): r.case_id,
+                t("cases.person", lang): r.person,
+                t("cases.district", lang): r.territory,
+                t("cases.state", lang): t(f"states.{r.state}", lang),
+                t("cases.waiting", lang): t(f"steps.{r.waiting_for}", lang) if r.waiting_for else "",
+                t("cases.days", lang): age,
+                t("queue.service_level", lang): service_level_days(r.state) or "",
+                t("queue.late", lang): "⚠" if is_late else "",
+                t("queue.assignee", lang): r.assignee or "",
+                t("queue.approval", lang): (r.approved_by or t("queue.pending", lang)) if r.requested_action else "",
+            }
+        )
+    if late:
+        st.warning(t("queue.overdue", lang, n=late))
+    st.dataframe(table, hide_index=True, width="stretch")
+    ids = [r.case_id for r in rows]
+    chosen = st.selectbox(t("cases.open", lang), ids, key="queue_case")
+    if chosen is not None:
+        st.divider()
+        workspace.render(actor, int(chosen), lang)
