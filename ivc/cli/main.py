@@ -748,6 +748,8 @@ def ui(port: int = typer.Option(8501, help="Port of the web interface.")) -> Non
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
 
