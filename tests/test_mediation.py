@@ -87,7 +87,13 @@ def test_a_mediator_is_never_booked_twice_for_overlapping_times(session: Session
     half_past = MONDAY + timedelta(minutes=30)
     with pytest.raises(ConflictError, match="already booked"):
         mediation.book(
-            session, second, op, language="ar", starts_at=half_past, ends_at=half_past + timedelta(hours=1), mediator="med"
+            session,
+            second,
+            op,
+            language="ar",
+            starts_at=half_past,
+            ends_at=half_past + timedelta(hours=1),
+            mediator="med",
         )
     with pytest.raises(DomainError, match="no mediator"):
         mediation.book(session, second, op, language="ar", starts_at=half_past, ends_at=half_past + timedelta(hours=1))
@@ -118,7 +124,13 @@ def test_two_operators_booking_the_same_mediator_at_once_get_one_booking(session
                 case = cases.get_case(s, case_id)
                 barrier.wait()
                 mediation.book(
-                    s, case, actors["op3"], language="ar", starts_at=MONDAY, ends_at=MONDAY + timedelta(hours=1), mediator="med"
+                    s,
+                    case,
+                    actors["op3"],
+                    language="ar",
+                    starts_at=MONDAY,
+                    ends_at=MONDAY + timedelta(hours=1),
+                    mediator="med",
                 )
                 s.commit()
                 outcomes.append("booked")
@@ -162,7 +174,13 @@ def test_a_session_records_who_was_there_and_in_which_languages(session: Session
         mediation.record_session(session, case, op, started_at=past, ended_at=past, languages=["it"])
     with pytest.raises(ValidationFailed, match="role"):
         mediation.record_session(
-            session, case, op, started_at=past, duration_minutes=30, languages=["it"], others=[{"name": "X", "role": "boss"}]
+            session,
+            case,
+            op,
+            started_at=past,
+            duration_minutes=30,
+            languages=["it"],
+            others=[{"name": "X", "role": "boss"}],
         )
     with pytest.raises(ValidationFailed, match="language"):
         mediation.record_session(session, case, op, started_at=past, duration_minutes=30, languages=[])
@@ -190,10 +208,22 @@ def test_a_statement_keeps_the_original_the_italian_and_who_translated(session: 
         experience_id=experience.id,
     )
     own = mediation.record_statement(
-        session, case, op, language="ar", text_original="أعرف الكسكسي", text_it="So fare il cuscus", translated_by="self"
+        session,
+        case,
+        op,
+        language="ar",
+        text_original="أعرف الكسكسي",
+        text_it="So fare il cuscus",
+        translated_by="self",
     )
     by_operator = mediation.record_statement(
-        session, case, op, language="fr", text_original="J'ai servi en salle", text_it="Ho servito in sala", translated_by="operator"
+        session,
+        case,
+        op,
+        language="fr",
+        text_original="J'ai servi en salle",
+        text_it="Ho servito in sala",
+        translated_by="operator",
     )
     italian = mediation.record_statement(session, case, op, language="it", text_original="Ho lavorato sei anni")
     assert (said.text_original, said.text_it, said.translated_by) == (
@@ -212,10 +242,19 @@ def test_a_statement_keeps_the_original_the_italian_and_who_translated(session: 
         mediation.record_statement(session, case, op, language="ar", text_original="نص", translated_by="med")
     with pytest.raises(ValidationFailed, match="not the mediator present"):
         mediation.record_statement(
-            session, case, op, language="ti", text_original="ሰላም", text_it="Ciao", translated_by="med.ti", session_id=interview.id
+            session,
+            case,
+            op,
+            language="ti",
+            text_original="ሰላም",
+            text_it="Ciao",
+            translated_by="med.ti",
+            session_id=interview.id,
         )
     with pytest.raises(ValidationFailed, match="not a mediator"):
-        mediation.record_statement(session, case, op, language="ar", text_original="نص", text_it="testo", translated_by="op1")
+        mediation.record_statement(
+            session, case, op, language="ar", text_original="نص", text_it="testo", translated_by="op1"
+        )
 
 
 def test_mediator_notes_are_read_only_by_operators_mediators_and_assessors_of_the_district(session: Session) -> None:
@@ -256,7 +295,14 @@ def test_a_mediator_note_never_reaches_documents_shortlists_or_exports(session: 
         outputs += [json.dumps(doc.payload, ensure_ascii=False), json.dumps(doc.credentials, ensure_ascii=False)]
         outputs += [_pdf_text(pdf), json.dumps(embedded_json(pdf), ensure_ascii=False)]
     comps = target_competences(session, case)
-    vacancy = Vacancy(reference="VAC-M-1", title="Aiuto cuoco", employer="Trattoria", italian_level="A2", territory="3", created_by="cpi3")
+    vacancy = Vacancy(
+        reference="VAC-M-1",
+        title="Aiuto cuoco",
+        employer="Trattoria",
+        italian_level="A2",
+        territory="3",
+        created_by="cpi3",
+    )
     session.add(vacancy)
     session.flush()
     for comp in comps:
