@@ -214,3 +214,25 @@ def test_the_timeline_lists_what_happened_in_order_what_is_next_and_time_at_each
         person_timeline(session, person.id or 0, actors["op1"])
     with pytest.raises(PermissionDenied):
         person_timeline(session, person.id or 0, actors["mon"])
+
+
+def test_the_command_line_shows_the_timeline_and_a_service_inbox(session: Session) -> None:
+    import os
+
+    from typer.testing import CliRunner
+
+    from ivc.cli.main import app
+
+    os.environ["COLUMNS"] = "200"
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.IDENTIFICATION)
+    referrals.send(session, get_person(session, case.person_id), _to_cpi(case.id), actors["op3"])
+    session.commit()
+    runner = CliRunner()
+    shown = runner.invoke(app, ["case", "timeline", str(case.id), "--as", "cpi3"])
+    assert shown.exit_code == 0, shown.output
+    assert "referred to cpi" in shown.output and "accoglienza" in shown.output and "in attesa di cpi" in shown.output
+    inbox = runner.invoke(app, ["referrals", "inbox", "cpi", "--as", "cpi3"])
+    assert inbox.exit_code == 0 and "Iscrizione al CPI" in inbox.output, inbox.output
+    refused = runner.invoke(app, ["case", "timeline", str(case.id), "--as", "op1"])
+    assert refused.exit_code == 2 and "district 3" in refused.output
