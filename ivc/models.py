@@ -22,7 +22,9 @@ from ivc.framework.models import (
 )
 from ivc.mapping.models import EscoSuggestion, LearnedPhrase
 from ivc.matching.models import Vacancy, VacancySkill
+from ivc.mediation.models import InterviewSession, MediatorBooking, MediatorNote, MediatorProfile, Statement
 from ivc.person.models import Person, Vulnerability
+from ivc.referral.models import Referral
 from ivc.territory.models import Territory
 
 __all__ = [
@@ -47,12 +49,18 @@ __all__ = [
     "Framework",
     "FrameworkLabel",
     "ImportRecord",
+    "InterviewSession",
     "IssuedDocument",
     "LearnedPhrase",
+    "MediatorBooking",
+    "MediatorNote",
+    "MediatorProfile",
     "Person",
     "Qualification",
+    "Referral",
     "RegisterCounter",
     "ServiceAgreement",
+    "Statement",
     "Territory",
     "User",
     "Vacancy",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlmodel import Session
@@ -88,8 +89,16 @@ def target_competences(session: Session, case: Case) -> list[Competence]:
     return [c for i in ids if (c := session.get(Competence, i)) is not None]
 
 
-def advance_to(session: Session, actors: dict[str, Actor], state: CaseState, *, partial: bool = False) -> Case:
-    """A case of district 3 moved through the real services up to ``state``."""
+def advance_to(
+    session: Session,
+    actors: dict[str, Actor],
+    state: CaseState,
+    *,
+    partial: bool = False,
+    during_identification: Callable[[Case], object] | None = None,
+) -> Case:
+    """A case of district 3 moved through the real services up to ``state``; ``during_identification``
+    runs once the case is admitted (e.g. to record interviews before documents are issued)."""
     case = new_case(session, actors)
     op, ev, es, alfa = actors["op3"], actors["ev"], actors["es"], actors["alfa"]
     if state is CaseState.ACCESS:
@@ -99,6 +108,8 @@ def advance_to(session: Session, actors: dict[str, Actor], state: CaseState, *, 
     agreements.sign(session, case, op, how="click", declaration_of_truth=True, informed_of_sample_checks=True)
     decisions.record_decision(session, case, DecisionKind.ADMISSIBILITY, "ammesso", op)
     cases.transition(session, case, Action.ADMIT, op)
+    if during_identification is not None:
+        during_identification(case)
     if state is CaseState.IDENTIFICATION:
         return case
     exp = add_experience(session, case, EXPERIENCE, op)

@@ -34,6 +34,7 @@ from ivc.experience.service import ExperienceIn, add_experience
 from ivc.matching.service import create_vacancy, match_vacancy, search_dossiers
 from ivc.monitoring.service import export_csv, indicators
 from ivc.person.service import get_person, register_person
+from ivc.referral.timeline import person_timeline
 
 from .helpers import advance_to, person_in, staff, target_competences
 
@@ -42,6 +43,7 @@ ROLES = [Role.OPERATOR, Role.MEDIATOR, Role.ASSESSOR, Role.ALFA_REVIEWER, Role.C
 # A = in every district, - = never.
 EXPECTED: dict[str, str] = {
     "read_case": "TTAA--A",
+    "read_timeline": "TTAAT-A",
     "intake": "T-----A",
     "record_consent": "T------",
     "record_interview": "TT-----",
@@ -125,6 +127,7 @@ def _experience() -> ExperienceIn:
 
 ACTIONS: dict[str, Callable[[Session, Actor, dict[str, Any]], object]] = {
     "read_case": lambda s, a, w: cases.get_case(s, w["ident"].id, a),
+    "read_timeline": lambda s, a, w: person_timeline(s, w["ident"].person_id, a),
     "intake": lambda s, a, w: register_person(s, person_in("3", family_name=_unique("Nuova")), a),
     "record_consent": lambda s, a, w: consents.give_consent(
         s, get_person(s, w["ident"].person_id), ConsentPurpose.TRAINING_OFFERS, "ar", a

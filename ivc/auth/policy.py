@@ -16,6 +16,7 @@ from ivc.errors import PermissionDenied
 
 class Permission(StrEnum):
     CASE_READ = "case.read"
+    TIMELINE_READ = "timeline.read"  # the person's path across services (CPI as a receiving service too)
     INTAKE = "intake"  # register a person and open a case
     CONSENT_RECORD = "consent.record"
     INTERVIEW_RECORD = "interview.record"
@@ -39,6 +40,7 @@ _C, _MON, _ADM, _SYS = Role.CPI_ADVISOR, Role.MONITORING, Role.ADMIN, Role.SYSTE
 
 GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.CASE_READ: frozenset({_O, _M, _A, _R, _ADM, _SYS}),
+    Permission.TIMELINE_READ: frozenset({_O, _M, _A, _R, _C, _ADM}),
     Permission.INTAKE: frozenset({_O, _ADM}),
     Permission.CONSENT_RECORD: frozenset({_O}),
     Permission.INTERVIEW_RECORD: frozenset({_O, _M}),
@@ -61,6 +63,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 TERRITORIAL = frozenset(
     {
         Permission.CASE_READ,
+        Permission.TIMELINE_READ,
         Permission.INTAKE,
         Permission.CONSENT_RECORD,
         Permission.INTERVIEW_RECORD,

@@ -754,5 +754,13 @@ def ui(port: int = typer.Option(8501, help="Port of the web interface.")) -> Non
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
 
 
+# Network around the person (mediators, referrals, timeline): commands live in ivc/cli/network.py.
+from ivc.cli import network as _network  # noqa: E402
+
+case_app.command("timeline")(_network.case_timeline)
+app.add_typer(_network.mediators_app, name="mediators")
+app.add_typer(_network.referrals_app, name="referrals")
+
+
 if __name__ == "__main__":
     app()

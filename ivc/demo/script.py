@@ -25,14 +25,17 @@ from ivc.claim import service as claims
 from ivc.claim.models import ClaimStatus
 from ivc.consent import service as consents
 from ivc.consent.models import ConsentPurpose
-from ivc.database.core import session_scope
+from ivc.database.core import session_scope, utcnow
 from ivc.decision import service as decisions
 from ivc.decision.models import DecisionKind
 from ivc.document.models import IssuedDocument
 from ivc.evidence import service as evidence
 from ivc.evidence.models import EvidenceKind, EvidenceType
 from ivc.experience import service as experiences
+from ivc.experience.models import Experience
 from ivc.framework.models import Competence
+from ivc.mediation import service as mediation
+from ivc.mediation.models import MediatorKind
 from ivc.person import service as persons
 
 from .population import DemoPerson, load_population
@@ -98,6 +101,11 @@ def seed_staff() -> None:
     with session_scope() as session:
         for username, name, role, districts, languages in STAFF:
             create_user(session, username, name, role, districts, languages)
+        admin = _actor(session, "admin")
+        for username, _, role, _, languages in STAFF:
+            if role is Role.MEDIATOR:
+                pairs = [f"{code}-it" for code in languages if code != "it"]
+                mediation.set_profile(session, username, MediatorKind.MEDIATOR, pairs, admin)
 
 
 def _actor(session: Session, username: str) -> Actor:
@@ -166,6 +174,23 @@ def round_access(run: DemoRun) -> list[int]:
     return ids
 
 
+def _record_interview(session: Session, case: Case, op: Actor, recorded: list[Experience]) -> None:
+    """Who was at the interview, and each experience's words as the mediator rendered them."""
+    if mediation.sessions_for_case(session, case.id or 0):
+        return
+    languages = sorted({e.language for e in recorded} | {"it"})
+    held = mediation.record_session(
+        session, case, op, started_at=utcnow() - timedelta(hours=2), duration_minutes=90,
+        languages=languages, mediator=case.mediator,
+    )  # fmt: skip
+    for e in recorded:
+        if e.language == "it" or (e.text_it and case.mediator):
+            mediation.record_statement(
+                session, case, op, language=e.language, text_original=e.text_original, text_it=e.text_it,
+                translated_by=case.mediator, session_id=held.id, experience_id=e.id,
+            )  # fmt: skip
+
+
 def round_interviews(run: DemoRun) -> list[int]:
     """Round 2: interviews with the mediator; an interview note as evidence. Withdrawals happen here."""
     ids = []
@@ -179,6 +204,7 @@ def round_interviews(run: DemoRun) -> list[int]:
             for exp in p.experiences:
                 data = exp.model_copy(update={"translated_by": case.mediator})
                 recorded.append(experiences.add_experience(session, case, data, op))
+            _record_interview(session, case, op, recorded)
             note = "\n\n".join(f"{e.title}\n{e.text_it or e.text_original}" for e in recorded)
             evidence.add_evidence(
                 session,

@@ -1,7 +1,7 @@
 """sign-in, four eyes, queue assignment
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-27 06:55:37.610526
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate writes JSONB(astext_typ
 import ivc.database.types
 
 revision: str = '0012'
-down_revision: str | None = '0006'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
