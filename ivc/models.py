@@ -23,6 +23,7 @@ from ivc.framework.models import (
 from ivc.mapping.models import EscoSuggestion, LearnedPhrase
 from ivc.matching.models import Vacancy, VacancySkill
 from ivc.person.models import Person, Vulnerability
+from ivc.privacy.models import ErasureRecord
 from ivc.territory.models import Territory
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "Decision",
     "EscoConcept",
     "EscoRelation",
+    "ErasureRecord",
     "EscoSuggestion",
     "EvidenceItem",
     "EvidenceLink",
