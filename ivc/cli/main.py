@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ivc.cli import privacy as privacy_cli
 from ivc.errors import IVCError
 
 app = typer.Typer(help="ivc: identification, validation and certification of competences.", no_args_is_help=True)
@@ -24,6 +25,7 @@ frameworks_app = typer.Typer(help="Qualification frameworks: the regional repert
 app.add_typer(case_app, name="case")
 app.add_typer(db_app, name="db")
 app.add_typer(frameworks_app, name="frameworks")
+privacy_cli.register(app)  # ivc keys …, ivc person export|erase, ivc privacy retention
 console = Console()
 
 

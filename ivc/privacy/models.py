@@ -23,3 +23,6 @@ class ErasureRecord(SQLModel, table=True):
     removed: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     # [{"what": "...", "why": "..."}]
     kept: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    # Blob keys to delete once the erasure committed (a crash in between leaves them here for the
+    # next run); emptied when done.
+    pending_blobs: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
