@@ -114,7 +114,10 @@ def test_data_from_before_encryption_still_reads_and_is_encrypted_by_a_pass(sess
     plain = LocalContentStore(get_settings().resolved_evidence_dir)  # how blobs were written before
     legacy = plain.put_bytes(b"vecchio attestato in chiaro")
     with Session(get_engine()) as fresh:
-        assert fresh.exec(select(Vulnerability).where(Vulnerability.person_id == person_id)).one().note == "vecchia nota in chiaro"
+        assert (
+            fresh.exec(select(Vulnerability).where(Vulnerability.person_id == person_id)).one().note
+            == "vecchia nota in chiaro"
+        )
     assert get_store().get(legacy.key) == b"vecchio attestato in chiaro"
     assert usage().fields["plaintext"] >= 1 and usage().blobs["plaintext"] == 1
 
@@ -206,7 +209,7 @@ def test_a_configured_key_file_that_is_missing_is_an_error_not_a_new_key(tmp_pat
 from .test_evidence_store import s3_store  # noqa: E402,F401  (the moto-backed S3 fixture)
 
 
-def test_the_s3_backend_stores_sealed_blobs(s3_store) -> None:  # type: ignore[no-untyped-def]
+def test_the_s3_backend_stores_sealed_blobs(s3_store) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     from ivc.crypto.blobs import BlobCipher
     from ivc.evidence.storage import S3ContentStore
 

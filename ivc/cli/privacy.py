@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from ivc.auth.roles import Actor
 from ivc.errors import IVCError
 
 console = Console()
@@ -28,7 +29,7 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=2)
 
 
-def _actor(as_user: str):  # type: ignore[no-untyped-def]
+def _actor(as_user: str) -> Actor:
     from ivc.auth.service import get_actor
     from ivc.database.core import session_scope
 
@@ -166,5 +167,7 @@ def privacy_retention(
         return
     verb = "due" if dry_run else "erased"
     for item in result["erased"]:
-        console.print(f"  {verb}: case {item['case_id']} (person {item['person_id']}) — {item['rule']}, {item['action']}")
+        console.print(
+            f"  {verb}: case {item['case_id']} (person {item['person_id']}) — {item['rule']}, {item['action']}"
+        )
     console.print(f"{len(result['erased'])} {verb}; files deleted: {result['blobs_deleted']}")

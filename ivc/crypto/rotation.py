@@ -62,7 +62,7 @@ def encrypted_columns() -> list[tuple[Table, Column[str], str]]:
 def usage(store: EvidenceStore | None = None) -> Usage:
     result = Usage()
     with Session(get_engine()) as session:
-        for table, column, _ in encrypted_columns():
+        for _table, column, _ in encrypted_columns():
             raw = type_coerce(column, Text)
             for (value,) in session.execute(select(raw).where(column.is_not(None))):
                 result.fields[key_id_of(value) or PLAINTEXT] += 1
@@ -116,7 +116,9 @@ def reencrypt_all(store: EvidenceStore | None = None, progress: Callable[[str], 
     return fields, blobs
 
 
-def rotate(actor: Actor, store: EvidenceStore | None = None, progress: Callable[[str], None] | None = None) -> RotationReport:
+def rotate(
+    actor: Actor, store: EvidenceStore | None = None, progress: Callable[[str], None] | None = None
+) -> RotationReport:
     """Add a new active key (unless a rotation is already in progress: then finish it) and
     re-encrypt everything under it."""
     keyring = keys.current(refresh=True)

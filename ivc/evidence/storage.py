@@ -17,9 +17,9 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any, BinaryIO, Protocol
 
 from ivc.crypto.blobs import BlobCipher

@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from sqlmodel import JSON, Column, Field
 
-from ivc.database.base import Tracked
 from ivc.crypto.fields import EncryptedText
+from ivc.database.base import Tracked
 from ivc.database.types import UTCDateTime
 
 

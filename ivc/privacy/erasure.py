@@ -45,11 +45,16 @@ def _check_actor(actor: Actor) -> None:
 
 
 def _delete(session: Session, stmt: Any) -> int:
-    return int(session.execute(stmt).rowcount or 0)
+    result: Any = session.execute(stmt)
+    return int(result.rowcount or 0)
 
 
 def _erase_evidence_rows(session: Session, case_id: int, removed: dict[str, int]) -> list[str]:
-    items = list(session.execute(select(EvidenceItem.id, EvidenceItem.storage_key).where(EvidenceItem.case_id == case_id)))
+    items = list(
+        session.execute(
+            select(col(EvidenceItem.id), col(EvidenceItem.storage_key)).where(col(EvidenceItem.case_id) == case_id)
+        )
+    )
     ids = [i for i, _ in items]
     if ids:
         removed["evidence_links"] = removed.get("evidence_links", 0) + _delete(
@@ -72,29 +77,29 @@ def _erase_evidence_rows(session: Session, case_id: int, removed: dict[str, int]
 def _erase_case_rows(session: Session, case: Case, removed: dict[str, int]) -> list[str]:
     case_id = case.id or 0
     blobs = _erase_evidence_rows(session, case_id, removed)
-    claim_ids = select(CompetenceClaim.id).where(CompetenceClaim.case_id == case_id)
-    exp_ids = select(Experience.id).where(Experience.case_id == case_id)
+    claim_ids = select(col(CompetenceClaim.id)).where(col(CompetenceClaim.case_id) == case_id)
+    exp_ids = select(col(Experience.id)).where(col(Experience.case_id) == case_id)
     _delete(
         session,
         delete(EvidenceLink).where(
             or_(col(EvidenceLink.claim_id).in_(claim_ids), col(EvidenceLink.experience_id).in_(exp_ids))
         ),
     )
-    assessment_ids = select(Assessment.id).where(Assessment.case_id == case_id)
+    assessment_ids = select(col(Assessment.id)).where(col(Assessment.case_id) == case_id)
     steps: list[tuple[str, Any]] = [
         ("assessment_results", delete(AssessmentResult).where(col(AssessmentResult.assessment_id).in_(assessment_ids))),
-        ("assessments", delete(Assessment).where(Assessment.case_id == case_id)),
-        ("exam_sessions", delete(ExamSession).where(ExamSession.case_id == case_id)),
-        ("decisions", delete(Decision).where(Decision.case_id == case_id)),
-        ("service_agreements", delete(ServiceAgreement).where(ServiceAgreement.case_id == case_id)),
-        ("esco_suggestions", delete(EscoSuggestion).where(EscoSuggestion.case_id == case_id)),
-        ("claims", delete(CompetenceClaim).where(CompetenceClaim.case_id == case_id)),
-        ("experiences", delete(Experience).where(Experience.case_id == case_id)),
-        ("case_steps", delete(CaseStep).where(CaseStep.case_id == case_id)),
+        ("assessments", delete(Assessment).where(col(Assessment.case_id) == case_id)),
+        ("exam_sessions", delete(ExamSession).where(col(ExamSession.case_id) == case_id)),
+        ("decisions", delete(Decision).where(col(Decision.case_id) == case_id)),
+        ("service_agreements", delete(ServiceAgreement).where(col(ServiceAgreement.case_id) == case_id)),
+        ("esco_suggestions", delete(EscoSuggestion).where(col(EscoSuggestion.case_id) == case_id)),
+        ("claims", delete(CompetenceClaim).where(col(CompetenceClaim.case_id) == case_id)),
+        ("experiences", delete(Experience).where(col(Experience.case_id) == case_id)),
+        ("case_steps", delete(CaseStep).where(col(CaseStep.case_id) == case_id)),
     ]
     for name, stmt in steps:
         removed[name] = removed.get(name, 0) + _delete(session, stmt)
-    for doc in session.scalars(select(IssuedDocument).where(IssuedDocument.case_id == case_id)):
+    for doc in session.scalars(select(IssuedDocument).where(col(IssuedDocument.case_id) == case_id)):
         if doc.payload.get("erased"):
             continue
         doc.payload = rules.register_minimum(doc.doc_type, doc.payload)
@@ -117,7 +122,10 @@ def _erase_case_rows(session: Session, case: Case, removed: dict[str, int]) -> l
 def _kept_for_cases(session: Session, case_ids: list[int]) -> list[dict[str, Any]]:
     kept = [rules.KEPT_CASE_SHELL]
     types = {
-        t for (t,) in session.execute(select(IssuedDocument.doc_type).where(col(IssuedDocument.case_id).in_(case_ids)))
+        t
+        for (t,) in session.execute(
+            select(col(IssuedDocument.doc_type)).where(col(IssuedDocument.case_id).in_(case_ids))
+        )
     }
     if types:
         kept.append(rules.KEPT_REGISTER_ENTRY)
@@ -188,7 +196,7 @@ def erase_person(session: Session, person_id: int, actor: Actor, *, reason: str 
         raise NotFound(f"no person {person_id}", entity="person", key=person_id)
     if person.erased_at is not None:
         raise DomainError(f"person {person_id} was already erased on {person.erased_at:%Y-%m-%d}", code="erased")
-    cases = list(session.scalars(select(Case).where(Case.person_id == person_id).order_by(col(Case.id))))
+    cases = list(session.scalars(select(Case).where(col(Case.person_id) == person_id).order_by(col(Case.id))))
     for case in cases:
         _live_case(session, case.id or 0)
     removed: dict[str, int] = {}
@@ -196,8 +204,10 @@ def erase_person(session: Session, person_id: int, actor: Actor, *, reason: str 
     for case in cases:
         if case.erased_at is None:
             blobs += _erase_case_rows(session, case, removed)
-    removed["vulnerabilities"] = _delete(session, delete(Vulnerability).where(Vulnerability.person_id == person_id))
-    removed["consents"] = _delete(session, delete(ConsentRecord).where(ConsentRecord.person_id == person_id))
+    removed["vulnerabilities"] = _delete(
+        session, delete(Vulnerability).where(col(Vulnerability.person_id) == person_id)
+    )
+    removed["consents"] = _delete(session, delete(ConsentRecord).where(col(ConsentRecord.person_id) == person_id))
     _empty_person(person)
     session.add(person)
     removed["person_identity"] = 1
@@ -243,12 +253,16 @@ def erase_case(session: Session, case_id: int, actor: Actor, *, reason: str) -> 
     blobs = _erase_case_rows(session, case, removed)
     kept = _kept_for_cases(session, [case_id])
     others = session.execute(
-        select(Case.id).where(Case.person_id == case.person_id, Case.id != case_id, col(Case.erased_at).is_(None))
+        select(col(Case.id)).where(
+            col(Case.person_id) == case.person_id, col(Case.id) != case_id, col(Case.erased_at).is_(None)
+        )
     ).first()
     person = session.get(Person, case.person_id)
     if others is None and person is not None and person.erased_at is None:
-        removed["vulnerabilities"] = _delete(session, delete(Vulnerability).where(Vulnerability.person_id == person.id))
-        removed["consents"] = _delete(session, delete(ConsentRecord).where(ConsentRecord.person_id == person.id))
+        removed["vulnerabilities"] = _delete(
+            session, delete(Vulnerability).where(col(Vulnerability.person_id) == person.id)
+        )
+        removed["consents"] = _delete(session, delete(ConsentRecord).where(col(ConsentRecord.person_id) == person.id))
         _empty_person(person)
         session.add(person)
         removed["person_identity"] = 1
@@ -289,9 +303,11 @@ def erase_case_evidence(session: Session, case_id: int, actor: Actor, *, reason:
 
 
 def _referenced(session: Session, key: str) -> bool:
-    if session.execute(select(EvidenceItem.id).where(EvidenceItem.storage_key == key).limit(1)).first():
+    if session.execute(select(col(EvidenceItem.id)).where(col(EvidenceItem.storage_key) == key).limit(1)).first():
         return True
-    return bool(session.execute(select(IssuedDocument.id).where(IssuedDocument.storage_key == key).limit(1)).first())
+    return bool(
+        session.execute(select(col(IssuedDocument.id)).where(col(IssuedDocument.storage_key) == key).limit(1)).first()
+    )
 
 
 def delete_pending_blobs(session: Session, store: EvidenceStore) -> int:

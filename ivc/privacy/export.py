@@ -64,17 +64,17 @@ def collect(session: Session, person_id: int) -> dict[str, Any]:
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound(f"no person {person_id}", entity="person", key=person_id)
-    cases = list(session.scalars(select(Case).where(Case.person_id == person_id).order_by(col(Case.id))))
+    cases = list(session.scalars(select(Case).where(col(Case.person_id) == person_id).order_by(col(Case.id))))
     case_ids = [c.id for c in cases]
-    vulnerabilities = list(session.scalars(select(Vulnerability).where(Vulnerability.person_id == person_id)))
-    consents = list(session.scalars(select(ConsentRecord).where(ConsentRecord.person_id == person_id)))
+    vulnerabilities = list(session.scalars(select(Vulnerability).where(col(Vulnerability.person_id) == person_id)))
+    consents = list(session.scalars(select(ConsentRecord).where(col(ConsentRecord.person_id) == person_id)))
     evidence = list(session.scalars(select(EvidenceItem).where(col(EvidenceItem.case_id).in_(case_ids))))
     evidence_ids = [e.id for e in evidence]
     assessments = list(session.scalars(select(Assessment).where(col(Assessment.case_id).in_(case_ids))))
     audit_filter = or_(
         col(AuditEvent.case_id).in_(case_ids),
-        and_(AuditEvent.entity == "person", AuditEvent.entity_id == str(person_id)),
-        and_(AuditEvent.entity == "consent", col(AuditEvent.entity_id).in_([str(c.id) for c in consents])),
+        and_(col(AuditEvent.entity) == "person", col(AuditEvent.entity_id) == str(person_id)),
+        and_(col(AuditEvent.entity) == "consent", col(AuditEvent.entity_id).in_([str(c.id) for c in consents])),
     )
     return {
         "exported_at": utcnow().isoformat(),
@@ -125,13 +125,21 @@ SECTIONS = (
 )
 
 
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def _table(rows: list[dict[str, Any]], lang: str) -> str:
     if not rows:
         return f"<p>{html.escape(t('privacy.export.none', lang))}</p>"
     out = []
     for row in rows:
         cells = "".join(
-            f"<tr><th>{html.escape(k)}</th><td>{html.escape(json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else '' if v is None else str(v))}</td></tr>"
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(_cell(v))}</td></tr>"
             for k, v in row.items()
             if k not in ("payload", "credentials")
         )
@@ -152,7 +160,10 @@ def summary_html(data: dict[str, Any], lang: str) -> str:
     for section in SECTIONS:
         body.append(f"<h2>{html.escape(t(f'privacy.export.{key.get(section, section)}', lang))}</h2>")
         body.append(_table(data[section], lang))
-    style = "body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
+    style = (
+        "body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse;margin:.5em 0}"
+        "th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
+    )
     direction = "rtl" if lang.split("-")[0] in ("ar", "fa", "ur", "he", "ps") else "ltr"
     return (
         f'<!doctype html><html lang="{html.escape(lang)}" dir="{direction}"><head><meta charset="utf-8">'

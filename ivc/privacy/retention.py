@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlmodel import Session, col
 
 from ivc.auth.roles import Actor
@@ -50,20 +50,29 @@ def due(session: Session, now: datetime | None = None, settings: Settings | None
     """What the rules say must be erased now, oldest first."""
     now = now or utcnow()
     settings = settings or get_settings()
-    closed = (Case.state == CaseState.CLOSED.value) & col(Case.erased_at).is_(None) & col(Case.closed_at).is_not(None)
+    closed = (
+        (col(Case.state) == CaseState.CLOSED.value) & col(Case.erased_at).is_(None) & col(Case.closed_at).is_not(None)
+    )
     found: dict[int, DueErasure] = {}
 
-    def add(rule: str, action: str, cutoff: datetime, *conditions: object) -> None:
+    def add(rule: str, action: str, cutoff: datetime, *conditions: ColumnElement[bool]) -> None:
         stmt = select(Case).where(closed, col(Case.closed_at) < cutoff, *conditions).order_by(col(Case.closed_at))
         for case in session.scalars(stmt):
             if case.id not in found:
-                found[case.id or 0] = DueErasure(rule, action, case.id or 0, case.person_id, case.closed_at.isoformat() if case.closed_at else "")
+                found[case.id or 0] = DueErasure(
+                    rule, action, case.id or 0, case.person_id, case.closed_at.isoformat() if case.closed_at else ""
+                )
 
     if settings.retention_withdrawn_years > 0:
-        add("withdrawn", "erase_case", _years_before(now, settings.retention_withdrawn_years), Case.outcome == Outcome.WITHDRAWN.value)
+        add(
+            "withdrawn",
+            "erase_case",
+            _years_before(now, settings.retention_withdrawn_years),
+            col(Case.outcome) == Outcome.WITHDRAWN.value,
+        )
     if settings.retention_closed_without_certificate_years > 0:
         certificate = exists().where(
-            IssuedDocument.case_id == Case.id, IssuedDocument.doc_type == DocumentType.CERTIFICATE.value
+            col(IssuedDocument.case_id) == col(Case.id), col(IssuedDocument.doc_type) == DocumentType.CERTIFICATE.value
         )
         add(
             "closed_without_certificate",
@@ -72,12 +81,12 @@ def due(session: Session, now: datetime | None = None, settings: Settings | None
             ~certificate,
         )
     if settings.retention_refused_evidence_months > 0:
-        evidence = exists().where(EvidenceItem.case_id == Case.id)
+        evidence = exists().where(col(EvidenceItem.case_id) == col(Case.id))
         add(
             "refused_evidence",
             "erase_evidence",
             now - timedelta(days=round(30.44 * settings.retention_refused_evidence_months)),
-            Case.outcome == Outcome.NOT_ADMITTED.value,
+            col(Case.outcome) == Outcome.NOT_ADMITTED.value,
             evidence,
         )
     return sorted(found.values(), key=lambda d: (d.closed_at, d.case_id))
