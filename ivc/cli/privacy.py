@@ -56,15 +56,21 @@ def keys_status() -> None:
 
 
 @keys_app.command("rotate")
-def keys_rotate(as_user: str = typer.Option("admin", "--as")) -> None:
+def keys_rotate(
+    as_user: str = typer.Option("admin", "--as"),
+    prepare: bool = typer.Option(False, "--prepare", help="Only add the new key (copy the key file, then rerun)."),
+) -> None:
     """Add a new active key and re-encrypt every field and blob under it. If a previous rotation
-    was interrupted, finish that one instead (no second key)."""
+    was interrupted (or prepared), finish that one instead (no second key)."""
     from ivc.crypto.rotation import rotate
 
     try:
-        report = rotate(_actor(as_user), progress=lambda line: console.print(f"[dim]{line}[/]"))
+        report = rotate(_actor(as_user), progress=lambda line: console.print(f"[dim]{line}[/]"), prepare_only=prepare)
     except IVCError as exc:
         _fail(exc)
+        return
+    if prepare:
+        console.print(f"new active key {report.active} added: copy the key file to every machine, then run rotate")
         return
     what = "new key" if report.new_key else "finished the interrupted rotation to"
     console.print(f"{what} {report.active}: {report.fields} fields and {report.blobs} blobs re-encrypted")

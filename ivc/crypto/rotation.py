@@ -117,7 +117,11 @@ def reencrypt_all(store: EvidenceStore | None = None, progress: Callable[[str], 
 
 
 def rotate(
-    actor: Actor, store: EvidenceStore | None = None, progress: Callable[[str], None] | None = None
+    actor: Actor,
+    store: EvidenceStore | None = None,
+    progress: Callable[[str], None] | None = None,
+    *,
+    prepare_only: bool = False,
 ) -> RotationReport:
     """Add a new active key (unless a rotation is already in progress: then finish it) and
     re-encrypt everything under it."""
@@ -131,6 +135,8 @@ def rotate(
         keyring.active = kid
         keyring.rotating = True
         keys.save(keyring)
+    if prepare_only:  # several machines: copy the key file everywhere, then run rotate again
+        return RotationReport(keyring.active, new_key)
     fields, blobs = reencrypt_all(store, progress)
     keyring = keys.current(refresh=True)
     keyring.rotating = False
