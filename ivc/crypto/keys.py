@@ -152,12 +152,14 @@ def load(path: Path, *, create: bool) -> Keyring:
                 "key backup; a new key could not read what is already encrypted"
             )
         return _create(path)
-    if path.stat().st_mode & 0o077:
+    if path.stat().st_mode & 0o077 and path not in _warned:
+        _warned.add(path)
         log.warning("data key file %s is readable by group or others: chmod 600 it", path)
     return _parse(path, path.read_text(encoding="utf-8"))
 
 
 _cache: dict[Path, tuple[float, Keyring]] = {}
+_warned: set[Path] = set()
 _lock = threading.Lock()
 
 
