@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     # Optional PAdES seal of every issued PDF, for deployments that hold a (qualified) seal certificate.
     pades_pkcs12_file: Path | None = None
     pades_pkcs12_password: str | None = None
+    # Data-encryption keys (AES-256-GCM) for special-category fields and evidence blobs. Unset: a
+    # key file is created on first run under the data directory (0600). Set: the file must exist.
+    data_key_file: Path | None = None
+    # Retention (GDPR art. 5(1)(e)): what the ``ivc-retention`` flow erases, and after how long.
+    # 0 disables a rule. Issued certificates and validation documents stay in the register.
+    retention_closed_without_certificate_years: int = 5
+    retention_withdrawn_years: int = 2
+    retention_refused_evidence_months: int = 12
     # Base address printed in the QR code of each document (the public verification page).
     verify_url: str = "https://ivc.regione.liguria.it/verifica"
     sql_echo: bool = False
@@ -71,6 +79,10 @@ class Settings(BaseSettings):
     @property
     def resolved_issuer_key_file(self) -> Path:
         return self.issuer_key_file or (self.data_dir / "keys" / "issuer-ed25519.pem")
+
+    @property
+    def resolved_data_key_file(self) -> Path:
+        return self.data_key_file or (self.data_dir / "keys" / "data-keys.json")
 
     @property
     def prefect_home(self) -> Path:

@@ -24,6 +24,7 @@ from ivc.mapping.models import EscoSuggestion, LearnedPhrase
 from ivc.matching.models import Vacancy, VacancySkill
 from ivc.mediation.models import InterviewSession, MediatorBooking, MediatorNote, MediatorProfile, Statement
 from ivc.person.models import Person, Vulnerability
+from ivc.privacy.models import ErasureRecord
 from ivc.referral.models import Referral
 from ivc.territory.models import Territory
 
@@ -39,6 +40,7 @@ __all__ = [
     "CompetenceClaim",
     "ConsentRecord",
     "Decision",
+    "ErasureRecord",
     "EscoConcept",
     "EscoRelation",
     "EscoSuggestion",

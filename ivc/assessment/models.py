@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from ivc.crypto.fields import EncryptedText
 from ivc.database.base import Tracked
 
 
@@ -35,7 +36,7 @@ class Assessment(Tracked, table=True):
     method: str = Field(max_length=30)
     assessor: str = Field(max_length=64, index=True)
     held_on: date
-    notes: str | None = Field(default=None, max_length=5000)
+    notes: str | None = Field(default=None, sa_type=EncryptedText("assessment.notes"))
     idempotency_key: str = Field(max_length=120, unique=True)
 
 
@@ -46,7 +47,7 @@ class AssessmentResult(SQLModel, table=True):
     assessment_id: int = Field(foreign_key="assessment.id", index=True)
     competence_id: int = Field(foreign_key="competence.id")
     outcome: str = Field(max_length=20)
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: str | None = Field(default=None, sa_type=EncryptedText("assessmentresult.notes"))
 
 
 class ExamSession(Tracked, table=True):

@@ -57,6 +57,8 @@ def record_assessment(
         raise ValidationFailed("an assessment needs at least one competence result", field="results")
     if held_on > date.today():
         raise ValidationFailed("the assessment date is in the future", field="held_on")
+    if notes is not None and len(notes) > 5000:
+        raise ValidationFailed("assessment notes are longer than 5000 characters", field="notes", limit=5000)
     in_scope = cases.target_competence_ids(session, case.id or 0)
     unknown = set(results) - in_scope
     if unknown:

@@ -9,6 +9,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from ivc.case.states import Activity, CaseState
+from ivc.crypto.fields import EncryptedText
 from ivc.database.base import Tracked
 from ivc.database.core import utcnow
 from ivc.database.types import JSONType, UTCDateTime
@@ -45,14 +46,16 @@ class Case(Tracked, table=True):
     assignee: str | None = Field(default=None, max_length=64, index=True)
     attention: str | None = Field(default=None, max_length=1000)  # why a request could not be done
     # Facet: withdrawal.
-    withdrawal_reason: str | None = Field(default=None, max_length=500)
+    # Reasons may tell health or judicial facts: encrypted at rest.
+    withdrawal_reason: str | None = Field(default=None, sa_type=EncryptedText("case.withdrawal_reason"))
     withdrawal_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawal_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawal_confirmed_by: str | None = Field(default=None, max_length=64)
     # Facet: suspension.
-    suspension_reason: str | None = Field(default=None, max_length=500)
+    suspension_reason: str | None = Field(default=None, sa_type=EncryptedText("case.suspension_reason"))
     suspended_until: date | None = None
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # personal data erased
     version: int = Field(default=1)
 
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ivc.cli import privacy as privacy_cli
 from ivc.cli.users import users_app
 from ivc.errors import IVCError
 
@@ -26,6 +27,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(db_app, name="db")
 app.add_typer(frameworks_app, name="frameworks")
 app.add_typer(users_app, name="users")
+privacy_cli.register(app)  # ivc keys …, ivc person export|erase, ivc privacy retention
 console = Console()
 
 

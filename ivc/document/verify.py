@@ -42,6 +42,8 @@ def public_view(doc: IssuedDocument) -> dict[str, Any]:
     holder = p.get("holder", {})
     identity = {"name": f"{holder.get('given_name', '')} {holder.get('family_name', '')}".strip()}
     identity.update({k: holder.get(k) for k in doc.shared_fields if holder.get(k)})
+    if p.get("erased"):
+        identity = {"name": "—"}  # the register keeps no identity after erasure (docs/PRIVACY.md)
     return {
         "type": doc.doc_type,
         "number": doc.number,
@@ -56,6 +58,7 @@ def public_view(doc: IssuedDocument) -> dict[str, Any]:
         "competences": [{"code": c["code"], "title": text_in(c["title"], "it")} for c in p.get("competences", [])],
         "revoked": doc.revoked_at is not None,
         "revocation_reason": doc.revocation_reason,
+        "holder_erased": bool(p.get("erased")),
     }
 
 
@@ -64,7 +67,13 @@ def _registered(session: Session, doc: IssuedDocument, how: str) -> Verification
         return Verification(
             Verdict.REVOKED, f"revoked on {doc.revoked_at:%Y-%m-%d}: {doc.revocation_reason}", public_view(doc)
         )
-    return Verification(Verdict.VALID, f"{how}; document {doc.number} is in the register", public_view(doc))
+    reason = f"{how}; document {doc.number} is in the register"
+    if doc.payload.get("erased"):
+        reason += (
+            "; the holder's data were erased from the register (GDPR art. 17): the holder is the person "
+            "named on the document presented"
+        )
+    return Verification(Verdict.VALID, reason, public_view(doc))
 
 
 def verify_code(session: Session, code: str) -> Verification:

@@ -2,7 +2,12 @@
 
 ``EvidenceStore`` is the interface; ``LocalContentStore`` keeps blobs under a root directory as
 ``ab/cd/<sha256>``, writes through a temporary file and an atomic link (never overwriting), and
-verifies the hash on every read. An S3-compatible backend implements the same three methods.
+verifies the hash on every read. An S3-compatible backend implements the same methods.
+
+With a ``BlobCipher`` (what ``get_store`` gives) the stored bytes are sealed with the active data
+key; the key stays the sha256 of the *plaintext*, so deduplication and the integrity check (after
+opening) work as before, and legacy plaintext blobs still read. ``reseal`` rewrites one blob under
+the active key (key rotation); ``delete`` exists for erasure of blobs no record references.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from ivc.crypto.blobs import BlobCipher
+from ivc.crypto.blobs import key_id_of as _sealed_with
 from ivc.errors import IntegrityFailure, NotFound, ValidationFailed
 
 _CHUNK = 1024 * 1024
@@ -36,6 +44,14 @@ class EvidenceStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def sealed_with(self, key: str) -> str | None: ...
+
+    def reseal(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> bool: ...
+
+    def iter_keys(self) -> Iterator[str]: ...
+
 
 def _check_key(key: str) -> str:
     if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
@@ -43,10 +59,40 @@ def _check_key(key: str) -> str:
     return key
 
 
+def _too_large(max_bytes: int) -> ValidationFailed:
+    return ValidationFailed(f"file is larger than the limit of {max_bytes} bytes", field="file", limit=max_bytes)
+
+
+def _copy_hashing(stream: BinaryIO, out: BinaryIO, max_bytes: int | None) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(_CHUNK):
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise _too_large(max_bytes)
+        digest.update(chunk)
+        out.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _read_all(stream: BinaryIO, max_bytes: int | None) -> bytes:
+    buffer = io.BytesIO()
+    _copy_hashing(stream, buffer, max_bytes)
+    return buffer.getvalue()
+
+
+def _open(cipher: BlobCipher | None, raw: bytes, key: str) -> bytes:
+    data = cipher.open(raw, key) if cipher is not None else raw
+    if hashlib.sha256(data).hexdigest() != key:
+        raise IntegrityFailure(f"stored content {key} does not match its hash", key=key)
+    return data
+
+
 class LocalContentStore:
     """Blobs on a local (or shared, e.g. NFS) filesystem."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cipher: BlobCipher | None = None) -> None:
+        self.cipher = cipher
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "tmp").mkdir(exist_ok=True)
@@ -56,22 +102,18 @@ class LocalContentStore:
         return self.root / key[:2] / key[2:4] / key
 
     def put(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredBlob:
-        digest = hashlib.sha256()
-        size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
         try:
             with os.fdopen(fd, "wb") as tmp:
-                while chunk := stream.read(_CHUNK):
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise ValidationFailed(
-                            f"file is larger than the limit of {max_bytes} bytes", field="file", limit=max_bytes
-                        )
-                    digest.update(chunk)
-                    tmp.write(chunk)
+                if self.cipher is not None:
+                    # Sealed in memory (uploads are bounded): plaintext never touches the disk.
+                    data = _read_all(stream, max_bytes)
+                    key, size = hashlib.sha256(data).hexdigest(), len(data)
+                    tmp.write(self.cipher.seal(data, key))
+                else:
+                    key, size = _copy_hashing(stream, tmp, max_bytes)
                 tmp.flush()
                 os.fsync(tmp.fileno())
-            key = digest.hexdigest()
             final = self._path(key)
             final.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -83,21 +125,58 @@ class LocalContentStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
 
+    @staticmethod
+    def _write_tmp(name: str, data: bytes) -> None:
+        with open(name, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+
     def put_bytes(self, data: bytes) -> StoredBlob:
         return self.put(io.BytesIO(data))
 
-    def get(self, key: str) -> bytes:
-        path = self._path(key)
+    def _raw(self, key: str) -> bytes:
         try:
-            data = path.read_bytes()
+            return self._path(key).read_bytes()
         except FileNotFoundError as exc:
             raise NotFound(f"no stored content {key}", entity="blob", key=key) from exc
-        if hashlib.sha256(data).hexdigest() != key:
-            raise IntegrityFailure(f"stored content {key} does not match its hash", key=key)
-        return data
+
+    def get(self, key: str) -> bytes:
+        return _open(self.cipher, self._raw(key), key)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def sealed_with(self, key: str) -> str | None:
+        with open(self._path(key), "rb") as f:
+            return _sealed_with(f.read(64))
+
+    def reseal(self, key: str) -> bool:
+        """Rewrite the blob under the active key (atomic replace); False if already there."""
+        if self.cipher is None or self.sealed_with(key) == self.cipher.active_key():
+            return False
+        sealed = self.cipher.seal(self.get(key), key)
+        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
+        os.close(fd)
+        try:
+            self._write_tmp(tmp_name, sealed)
+            os.replace(tmp_name, self._path(key))  # same plaintext: the one overwrite allowed
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+        return True
+
+    def delete(self, key: str) -> bool:
+        try:
+            self._path(key).unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
+    def iter_keys(self) -> Iterator[str]:
+        for path in sorted(self.root.glob("??/??/*")):
+            if path.is_file() and len(path.name) == 64:
+                yield path.name
 
 
 class S3ContentStore:
@@ -105,7 +184,15 @@ class S3ContentStore:
     content is hashed while spooled to a temporary file, uploaded only if the key is absent, and
     verified on every read. Credentials come from the standard AWS environment or profile."""
 
-    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None, client: Any = None) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        client: Any = None,
+        cipher: BlobCipher | None = None,
+    ) -> None:
+        self.cipher = cipher
         if client is None:
             import boto3
 
@@ -119,19 +206,15 @@ class S3ContentStore:
         return "/".join(p for p in (self.prefix, key[:2], key[2:4], key) if p)
 
     def put(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredBlob:
-        digest = hashlib.sha256()
-        size = 0
-        with tempfile.TemporaryFile() as tmp:
-            while chunk := stream.read(_CHUNK):
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise ValidationFailed(
-                        f"file is larger than the limit of {max_bytes} bytes", field="file", limit=max_bytes
-                    )
-                digest.update(chunk)
-                tmp.write(chunk)
-            key = digest.hexdigest()
+        if self.cipher is not None:
+            data = _read_all(stream, max_bytes)
+            key, size = hashlib.sha256(data).hexdigest(), len(data)
             if not self.exists(key):  # never overwrite: the same key always holds the same bytes
+                self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=self.cipher.seal(data, key))
+            return StoredBlob(key, size)
+        with tempfile.TemporaryFile() as tmp:
+            key, size = _copy_hashing(stream, tmp, max_bytes)
+            if not self.exists(key):
                 tmp.seek(0)
                 self.client.upload_fileobj(tmp, self.bucket, self._key(key))
         return StoredBlob(key, size)
@@ -139,14 +222,42 @@ class S3ContentStore:
     def put_bytes(self, data: bytes) -> StoredBlob:
         return self.put(io.BytesIO(data))
 
-    def get(self, key: str) -> bytes:
+    def _raw(self, key: str, byte_range: str | None = None) -> bytes:
+        extra = {"Range": byte_range} if byte_range else {}
         try:
-            data: bytes = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+            data: bytes = self.client.get_object(Bucket=self.bucket, Key=self._key(key), **extra)["Body"].read()
         except self.client.exceptions.NoSuchKey as exc:
             raise NotFound(f"no stored content {key}", entity="blob", key=key) from exc
-        if hashlib.sha256(data).hexdigest() != key:
-            raise IntegrityFailure(f"stored content {key} does not match its hash", key=key)
         return data
+
+    def get(self, key: str) -> bytes:
+        return _open(self.cipher, self._raw(key), key)
+
+    def sealed_with(self, key: str) -> str | None:
+        return _sealed_with(self._raw(key, "bytes=0-63"))
+
+    def reseal(self, key: str) -> bool:
+        if self.cipher is None or self.sealed_with(key) == self.cipher.active_key():
+            return False
+        sealed = self.cipher.seal(self.get(key), key)
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=sealed)
+        return True
+
+    def delete(self, key: str) -> bool:
+        if not self.exists(key):
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        return True
+
+    def iter_keys(self) -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=f"{self.prefix}/" if self.prefix else ""
+        )
+        for page in pages:
+            for obj in page.get("Contents", []):
+                name = obj["Key"].rsplit("/", 1)[-1]
+                if len(name) == 64:
+                    yield name
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
@@ -168,5 +279,5 @@ def get_store() -> EvidenceStore:
     if settings.evidence_backend == "s3":
         if not settings.s3_bucket:
             raise ValidationFailed("IVC_EVIDENCE_BACKEND=s3 needs IVC_S3_BUCKET", field="s3_bucket")
-        return S3ContentStore(settings.s3_bucket, settings.s3_prefix, settings.s3_endpoint_url)
-    return LocalContentStore(settings.resolved_evidence_dir)
+        return S3ContentStore(settings.s3_bucket, settings.s3_prefix, settings.s3_endpoint_url, cipher=BlobCipher())
+    return LocalContentStore(settings.resolved_evidence_dir, cipher=BlobCipher())

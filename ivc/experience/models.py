@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field
 
+from ivc.crypto.fields import EncryptedText
 from ivc.database.base import Tracked
 
 
@@ -48,7 +49,8 @@ class Experience(Tracked, table=True):
     started_on: date | None = None
     ended_on: date | None = None
     language: str = Field(max_length=12)
-    text_original: str = Field(max_length=20000)
-    text_it: str | None = Field(default=None, max_length=20000)
+    # The person's story, which often tells health, family or judicial facts: encrypted at rest.
+    text_original: str = Field(sa_type=EncryptedText("experience.text_original"))
+    text_it: str | None = Field(default=None, sa_type=EncryptedText("experience.text_it"))
     translated_by: str | None = Field(default=None, max_length=64)
     content_key: str = Field(max_length=64, index=True)  # hash used to make capture idempotent

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from prefect import flow
 
@@ -15,6 +16,7 @@ from ivc.monitoring import report
 from ivc.monitoring.service import indicators
 
 MONTHLY_REPORT_CRON = "0 6 1 * *"  # 06:00 on the first of each month: the month just ended
+RETENTION_CRON = "30 2 * * *"  # every night: erasures due under the retention rules
 
 
 @flow(name="ivc-monthly-report")
@@ -31,3 +33,18 @@ def monthly_report(month: str | None = None) -> str:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(report.render(figures, month))
     return str(out)
+
+
+@flow(name="ivc-retention")
+def retention(dry_run: bool = False) -> dict[str, Any]:
+    """Apply the retention rules (``ivc.privacy.retention``): erase what is due, then delete the
+    blobs no record references any more. Idempotent; ``dry_run`` only reports."""
+    from ivc.auth.roles import SYSTEM_ACTOR
+    from ivc.evidence.storage import get_store
+    from ivc.privacy import erasure
+    from ivc.privacy import retention as rules
+
+    with session_scope() as session:
+        items = rules.apply(session, SYSTEM_ACTOR, dry_run=dry_run)
+        blobs = 0 if dry_run else erasure.delete_pending_blobs(session, get_store())
+    return {"dry_run": dry_run, "erased": [i.as_dict() for i in items], "blobs_deleted": blobs}

@@ -168,6 +168,13 @@ def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
         name="monthly", work_pool_name=pool, cron="0 6 1 * *", print_next_steps=False, build=False, push=False
     )
     names.append(f"{report.name}/monthly")
+    retention = cast(
+        Flow[..., Any], flow.from_source(source=str(source), entrypoint="ivc/flows/schedules.py:retention")
+    )
+    retention.deploy(
+        name="nightly", work_pool_name=pool, cron="30 2 * * *", print_next_steps=False, build=False, push=False
+    )
+    names.append(f"{retention.name}/nightly")
     return names
 
 

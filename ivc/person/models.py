@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import JSON, Column, Field
 
+from ivc.crypto.fields import EncryptedText
 from ivc.database.base import Tracked
 from ivc.database.types import UTCDateTime
 
@@ -58,6 +59,9 @@ class Person(Tracked, table=True):
     preferred_language: str = Field(default="it", max_length=12)
     guardian_name: str | None = Field(default=None, max_length=200)
     guardian_appointed_by: str | None = Field(default=None, max_length=200)
+    # Set when the person's data was erased: the row stays, empty, so issued documents and the
+    # audit log keep pointing at something (see docs/PRIVACY.md).
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def display_name(self) -> str:
@@ -68,6 +72,6 @@ class Vulnerability(Tracked, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     kind: str = Field(max_length=40)
-    # Special-category detail: kept short; encrypted at rest with the trust issue.
-    note: str | None = Field(default=None, max_length=2000)
+    # Special-category detail (health, violence): encrypted at rest.
+    note: str | None = Field(default=None, sa_type=EncryptedText("vulnerability.note"))
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
