@@ -9,6 +9,7 @@ documentation is refreshed), else to the test's temporary directory."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -193,7 +194,7 @@ def _journey(page: Any, server: str, evidence: Path, tmp_path: Path) -> None:
     _sign_in(page, server, "alfa")
     page.get_by_text("Coda ALFA").first.click()
     page.get_by_text("Coda di validazione e certificazione").wait_for()
-    page.get_by_text("Tesfaye").first.wait_for()
+    page.get_by_role("heading", name=re.compile("Yonas Tesfaye")).wait_for()
     page.get_by_role("tab", name="Valutazione e decisioni").click()
     page.get_by_role("button", name="Prendi in carico").click()
     page.get_by_text("In carico a: alfa").wait_for(timeout=LONG)

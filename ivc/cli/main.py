@@ -102,6 +102,12 @@ def demo(reset: bool = typer.Option(False, help="Delete the data directory first
     with session_scope() as session:
         summary = summarise(session)
     _print_summary(summary)
+    from ivc.demo.script import DEMO_PASSWORD
+
+    console.print(
+        "Web interface: [bold].venv/bin/ivc ui[/] — demo accounts operatore1…operatore5, mediatrice.ar, "
+        f"valutatore.ev, alfa.revisore, alfa.approvatrice, cpi.genova, monitoraggio, admin; password {DEMO_PASSWORD}"
+    )
     console.print(f"done in {time.perf_counter() - started:.1f} s")
 
 

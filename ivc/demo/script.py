@@ -16,8 +16,9 @@ from sqlmodel import Session, col, func, select
 from ivc.agreement import service as agreements
 from ivc.assessment import service as assessments
 from ivc.assessment.models import AssessmentMethod, AssessmentPhase, ResultOutcome
+from ivc.auth.models import User
 from ivc.auth.roles import Actor, Role
-from ivc.auth.service import create_user, get_actor
+from ivc.auth.service import create_user, get_actor, set_password
 from ivc.case import service as cases
 from ivc.case.models import Case
 from ivc.case.states import Action, CaseState
@@ -97,11 +98,20 @@ class DemoRun:
         ]
 
 
+# Every demo account (and the admin of a demo database) signs in with this password. Demo only:
+# a real installation creates accounts with ``ivc users add``.
+DEMO_PASSWORD = "ivc-demo-2026"
+
+
 def seed_staff() -> None:
     with session_scope() as session:
         for username, name, role, districts, languages in STAFF:
             create_user(session, username, name, role, districts, languages)
         admin = _actor(session, "admin")
+        for username in ["admin", *[row[0] for row in STAFF]]:
+            user = session.exec(select(User).where(User.username == username)).one()
+            if not user.password_hash:
+                set_password(session, username, DEMO_PASSWORD, admin)
         for username, _, role, _, languages in STAFF:
             if role is Role.MEDIATOR:
                 pairs = [f"{code}-it" for code in languages if code != "it"]
