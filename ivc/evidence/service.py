@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import unicodedata
 
 from sqlmodel import Session, select
 
@@ -13,15 +12,9 @@ from ivc.case.models import Case
 from ivc.config import get_settings
 from ivc.errors import PermissionDenied, ValidationFailed
 from ivc.evidence.models import EvidenceItem, EvidenceKind, EvidenceLink, EvidenceType
+from ivc.evidence.safety import check_upload, clean_title
+from ivc.evidence.safety import display_name as _display_name
 from ivc.evidence.storage import EvidenceStore, get_store
-
-
-def _display_name(name: str | None) -> str | None:
-    if not name:
-        return None
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable())[:200].strip()
-    return name or None
 
 
 def add_evidence(
@@ -38,15 +31,15 @@ def add_evidence(
     experience_ids: list[int] | None = None,
     store: EvidenceStore | None = None,
 ) -> EvidenceItem:
-    """Store the content and record it on the case. The same content added twice to a case is
-    the same evidence item (and the links are merged)."""
+    """Check the content (``ivc.evidence.safety``: type by content, limits, bombs), store it and
+    record it on the case under the detected media type. The same content added twice to a case
+    is the same evidence item (and the links are merged)."""
     if not actor.can_work_in(case.territory):
         raise PermissionDenied(f"{actor.username} cannot add evidence in district {case.territory}")
-    if not data:
-        raise ValidationFailed("the evidence is empty", field="file")
-    title = " ".join(title.split())[:300]
+    title = clean_title(title)
     if not title:
-        raise ValidationFailed("the evidence needs a title", field="title")
+        raise ValidationFailed("the evidence needs a title", field="title", code="upload_no_title")
+    checked = check_upload(data, media_type)
     store = store or get_store()
     blob = store.put(io.BytesIO(data), max_bytes=get_settings().max_upload_bytes)
     item = session.exec(
@@ -60,7 +53,7 @@ def add_evidence(
             title=title,
             sha256=blob.key,
             size=blob.size,
-            media_type=media_type,
+            media_type=checked.media_type,
             storage_key=blob.key,
             display_name=_display_name(filename),
             created_by=actor.username,
@@ -76,7 +69,14 @@ def add_evidence(
             entity_id=item.id,
             case_id=case.id,
             territory=case.territory,
-            after={"sha256": blob.key, "size": blob.size, "type": evidence_type.value},
+            after={
+                "sha256": blob.key,
+                "size": blob.size,
+                "type": evidence_type.value,
+                "media_type": checked.media_type,
+                # what the uploader claimed, kept when it disagreed with the content
+                **({"declared_media_type": media_type[:100]} if checked.declared_mismatch else {}),
+            },
         )
     for experience_id in experience_ids or []:
         link_evidence(session, item, experience_id=experience_id)
