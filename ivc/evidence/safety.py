@@ -27,6 +27,7 @@ from typing import Any
 
 from ivc.config import Settings, get_settings
 from ivc.errors import ValidationFailed
+from ivc.text import forbidden_char
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -75,7 +76,6 @@ _ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar"
 _MARKUP = re.compile(rb"^\s*<(!doctype\s+html|html|svg|\?xml|!--|head|body|script|iframe)\b", re.IGNORECASE)
 _ACTIVE_TEXT = re.compile(rb"<\s*(script|iframe|object|embed)\b|javascript:", re.IGNORECASE)
 _PDF_ACTIVE = (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/RichMedia")
-_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,7 @@ def _check_text(data: bytes) -> str:
 
 
 def _is_junk(ch: str) -> bool:
-    if ch in "\t\n\r\f":
-        return False
-    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS
+    return forbidden_char(ch, allow="\t\n\r\f") is not None
 
 
 def _check_pdf(data: bytes, settings: Settings) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
 from ivc.auth.roles import Actor
@@ -15,6 +15,7 @@ from ivc.evidence.models import EvidenceItem, EvidenceKind, EvidenceLink, Eviden
 from ivc.evidence.safety import check_upload, clean_title
 from ivc.evidence.safety import display_name as _display_name
 from ivc.evidence.storage import EvidenceStore, get_store
+from ivc.experience.models import Experience
 
 
 def add_evidence(
@@ -40,6 +41,16 @@ def add_evidence(
     if not title:
         raise ValidationFailed("the evidence needs a title", field="title", code="upload_no_title")
     checked = check_upload(data, media_type)
+    if experience_ids:
+        ours = set(
+            session.exec(
+                select(Experience.id).where(Experience.case_id == case.id, col(Experience.id).in_(experience_ids))
+            ).all()
+        )
+        if stray := sorted(set(experience_ids) - ours):
+            raise ValidationFailed(
+                f"experiences {stray} are not part of case {case.id}", field="experience_ids", experience_ids=stray
+            )
     store = store or get_store()
     blob = store.put(io.BytesIO(data), max_bytes=get_settings().max_upload_bytes)
     item = session.exec(
