@@ -120,6 +120,7 @@ def refused(data: bytes, code: str, declared: str | None = None) -> ValidationFa
         (heic_bytes(), HEIC),
         ("Nota del colloquio: ha lavorato 5 anni in officina.\nمرحبا — Привіт\r\n".encode(), TEXT),
         (b"\xef\xbb\xbfcon BOM", TEXT),
+        (b"CV: JavaScript: 3 anni, HTML <b> e CSS", TEXT),  # words about code are not code
         (docx_bytes(**{"word/media/image1.png": image_bytes("PNG")}), DOCX),
         (odt_bytes(), ODT),
     ],
@@ -176,7 +177,7 @@ def test_empty_and_oversized_files_are_refused(monkeypatch: pytest.MonkeyPatch) 
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 60, "legacy Office document (OLE2, may hold macros)"),
         (zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}), "XLSX spreadsheet"),
         (zip_bytes({"META-INF/MANIFEST.MF": b"Main-Class: x"}), "Java archive (JAR)"),
-        (heic_bytes(b"isom"), "video or media file (ISO-BMFF brand b'isom')"),
+        (heic_bytes(b"isom"), "video or media file (ISO-BMFF brand 'isom')"),
     ],
 )
 def test_other_kinds_are_refused_naming_what_was_found(data: bytes, detected: str) -> None:

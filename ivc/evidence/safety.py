@@ -74,7 +74,8 @@ _REFUSED_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
 _ARCHIVE_MAGIC = (b"PK\x03\x04", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"MSCF")
 _ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar", ".jar", ".cab", ".iso")
 _MARKUP = re.compile(rb"^\s*<(!doctype\s+html|html|svg|\?xml|!--|head|body|script|iframe)\b", re.IGNORECASE)
-_ACTIVE_TEXT = re.compile(rb"<\s*(script|iframe|object|embed)\b|javascript:", re.IGNORECASE)
+# Tags that run or embed code; words like "JavaScript:" in a CV are fine (text is never rendered).
+_ACTIVE_TEXT = re.compile(rb"<\s*(script|iframe|object|embed)\b", re.IGNORECASE)
 _PDF_ACTIVE = (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/RichMedia")
 
 
@@ -248,7 +249,8 @@ def _check_bmff(data: bytes) -> tuple[str, str]:
     """HEIC/HEIF: still-image brands only; the boxes must tile the file (no truncation, no junk)."""
     brand = data[8:12]
     if brand not in _HEIC_BRANDS | _HEIF_BRANDS:
-        kind = "QuickTime video" if brand == b"qt  " else f"video or media file (ISO-BMFF brand {brand!r})"
+        name = brand.decode("latin-1").strip()
+        kind = "QuickTime video" if name == "qt" else f"video or media file (ISO-BMFF brand '{name}')"
         raise _not_allowed(kind)
     pos, boxes = 0, set()
     while pos < len(data):
