@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     # Optional OpenID Connect sign-in through Streamlit's st.login (provider configured in
     # .streamlit/secrets.toml, [auth] section); users are matched by e-mail.
     oidc_provider: str | None = None
+    # Upload checks (ivc/evidence/safety.py): decoded image size, PDF pages, and what an office
+    # document (a zip) may unpack to — generous for real files, fatal for bombs.
+    max_image_pixels: int = 60_000_000
+    max_pdf_pages: int = 500
+    max_archive_entries: int = 2000
+    max_archive_unpacked_bytes: int = 200 * 1024 * 1024
+    max_archive_ratio: int = 200
     # Issuer key for signed documents (Ed25519, PEM). A development key is generated on first run.
     issuer_key_file: Path | None = None
     # Other issuers whose documents ``ivc verify`` accepts (did:key identifiers), e.g. a previous key.

@@ -33,3 +33,20 @@ _STOP_LINES = (
 )
 # Function words of the languages ivc ships labels in, already folded.
 STOP_WORDS = frozenset(word for line in _STOP_LINES for word in line.split())
+
+
+# Bidi embeddings, overrides and isolates: they change how the text around them is shown
+# ("fattura\u202efdp.exe" reads as "fatturaexe.pdf") and no name or note needs them.
+BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
+
+def forbidden_char(text: str, allow: str = "") -> str | None:
+    """The first character no stored text may hold — a control character (other than those in
+    ``allow``), a lone surrogate or a bidi override — or None. NUL and surrogates would not even
+    reach PostgreSQL; the others disguise what a reader sees."""
+    for ch in text:
+        if ch in allow:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs") or ch in BIDI_CONTROLS:
+            return ch
+    return None

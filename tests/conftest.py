@@ -82,3 +82,11 @@ def data_dir() -> Path:
 
 def pytest_report_header() -> str:
     return f"ivc database: {get_settings().resolved_database_url.split('@')[-1]}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The hostile corpus's figure (tests/hostile), when it ran."""
+    from tests.hostile import TALLY
+
+    if TALLY.tried:
+        terminalreporter.write_line(f"hostile corpus: {TALLY.tried} cases tried, {TALLY.failures} failures")

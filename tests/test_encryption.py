@@ -33,7 +33,7 @@ from .helpers import EXPERIENCE, advance_to, person_in, staff
 
 ADMIN = Actor("admin", Role.ADMIN)
 SECRET_NOTE = "seguita dal CSM per disturbo post-traumatico"
-SECRET_FILE = b"%PDF-1.4 relazione UEPE: pena in affidamento in prova"
+SECRET_FILE = b"Relazione UEPE: pena in affidamento in prova.\n"
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +76,7 @@ def _setup(session: Session) -> tuple[int, str]:
         SECRET_FILE,
         title="Relazione UEPE",
         evidence_type=EvidenceType.DOCUMENT,
-        media_type="application/pdf",
+        media_type="text/plain",
         actor=actors["op3"],
     )
     session.commit()

@@ -58,24 +58,24 @@ def test_the_same_file_twice_on_a_case_is_one_evidence_item(session: Session) ->
     first = evidence.add_evidence(
         session,
         case,
-        b"%PDF-1.4 dichiarazione",
+        b"Dichiarazione del datore: ha lavorato da noi.",
         title="Dichiarazione del datore",
         evidence_type=EvidenceType.EMPLOYER_STATEMENT,
-        media_type="application/pdf",
+        media_type="text/plain",
         actor=actors["op3"],
-        filename="../../etc/dichiarazione.pdf",
+        filename="../../etc/dichiarazione.txt",
     )
     again = evidence.add_evidence(
         session,
         case,
-        b"%PDF-1.4 dichiarazione",
+        b"Dichiarazione del datore: ha lavorato da noi.",
         title="Dichiarazione (copia)",
         evidence_type=EvidenceType.EMPLOYER_STATEMENT,
-        media_type="application/pdf",
+        media_type="text/plain",
         actor=actors["op3"],
     )
     assert first.id == again.id
-    assert first.display_name == "dichiarazione.pdf"
+    assert first.display_name == "dichiarazione.txt"
     with pytest.raises(PermissionDenied):
         evidence.add_evidence(
             session,

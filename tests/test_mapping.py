@@ -195,16 +195,21 @@ def test_evidence_text_is_mapped_too(session: Session) -> None:
     assert suggest_for_evidence(session, case, item, actors["op3"]) > 0
     stored = claims.claims_for_case(session, case.id or 0)
     assert any(c.rationale and c.rationale[0].get("evidence_id") == item.id for c in stored)
-    broken = evidence.add_evidence(
-        session,
-        case,
-        b"%PDF-1.4 not really a pdf",
-        title="Scansione",
-        evidence_type=EvidenceType.DOCUMENT,
-        media_type="application/pdf",
-        actor=actors["op3"],
-    )
-    assert suggest_for_evidence(session, case, broken, actors["op3"]) == 0  # unreadable: no crash, no claims
+    from ivc.errors import ValidationFailed
+    from ivc.mapping.service import evidence_text
+
+    with pytest.raises(ValidationFailed) as refused:  # an unreadable PDF never reaches the dossier
+        evidence.add_evidence(
+            session,
+            case,
+            b"%PDF-1.4 not really a pdf",
+            title="Scansione",
+            evidence_type=EvidenceType.DOCUMENT,
+            media_type="application/pdf",
+            actor=actors["op3"],
+        )
+    assert refused.value.code == "upload_pdf_broken"
+    assert evidence_text(b"%PDF-1.4 not really a pdf", "application/pdf") is None  # and reading one never crashes
 
 
 def test_accepting_an_esco_suggestion_teaches_and_undo_withdraws(session: Session) -> None:

@@ -52,8 +52,11 @@ CONFIRMED_OR_LATER = frozenset(
 # ---------------------------------------------------------------------------- reading
 
 
+_MAX_ID = 2**63 - 1  # what a database key can hold; larger numbers are no case at all
+
+
 def get_case(session: Session, case_id: int, actor: Actor | None = None) -> Case:
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id) if 0 < case_id <= _MAX_ID else None
     if case is None:
         raise NotFound(f"no case {case_id}", entity="case", key=case_id)
     if actor is not None:

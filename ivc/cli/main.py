@@ -418,8 +418,12 @@ def verify(
     from ivc.document.verify import Verdict, verify_bytes, verify_code
 
     path = Path(target)
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError):  # a name too long (or with NUL) for a path: it is a code
+        is_file = False
     with session_scope() as session:
-        if path.is_file():
+        if is_file:
             result = verify_bytes(session, path.read_bytes()[: 30 * 1024 * 1024 + 1])
         else:
             result = verify_code(session, target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -11,8 +12,23 @@ from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.consent.models import ConsentPurpose, ConsentRecord
 from ivc.database.core import utcnow
-from ivc.errors import NotFound
+from ivc.errors import NotFound, ValidationFailed
 from ivc.person.models import Person
+from ivc.text import forbidden_char
+
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def _line(value: str | None, field: str, limit: int) -> str | None:
+    """A short text of the consent record: one line, no hidden characters, within its column."""
+    if value is None:
+        return None
+    if forbidden_char(value, " \t\n\r") is not None:
+        raise ValidationFailed(f"{field} holds an invisible control character", field=field)
+    value = " ".join(value.split())
+    if len(value) > limit:
+        raise ValidationFailed(f"{field} is longer than {limit} characters", field=field, limit=limit)
+    return value or None
 
 
 def give_consent(
@@ -26,6 +42,14 @@ def give_consent(
     text_version: str = "1",
 ) -> ConsentRecord:
     authorize(actor, Permission.CONSENT_RECORD, person.territory)
+    if not _LANG.match(language):
+        raise ValidationFailed(f"not a language code: {language[:20]!r}", field="language")
+    explained_by = _line(explained_by, "explained_by", 64)
+    if expires_at is not None:
+        if expires_at.tzinfo is None:  # a local or UTC time? Ambiguous for a legal deadline: ask.
+            raise ValidationFailed("the expiry needs a time zone", field="expires_at")
+        if expires_at <= utcnow():
+            raise ValidationFailed("the consent would expire before it is given", field="expires_at")
     existing = active_consent(session, person.id or 0, purpose)
     if existing is not None:
         return existing
@@ -74,6 +98,7 @@ def withdraw_consent(
     session: Session, person: Person, purpose: ConsentPurpose, actor: Actor, reason: str | None = None
 ) -> ConsentRecord:
     authorize(actor, Permission.CONSENT_RECORD, person.territory)
+    reason = _line(reason, "reason", 500)
     record = active_consent(session, person.id or 0, purpose)
     if record is None:
         raise NotFound(f"no active consent for {purpose.value}", entity="consent")

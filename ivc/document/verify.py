@@ -143,7 +143,7 @@ def verify_bytes(session: Session, data: bytes) -> Verification:
         return verify_token(session, text)
     try:
         parsed = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nesting too deep: not a document
         return Verification(Verdict.UNKNOWN, "the file is neither an ivc PDF nor JSON")
     if not isinstance(parsed, dict):
         return Verification(Verdict.UNKNOWN, "the JSON is not a document")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import io
-import unicodedata
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
 from ivc.auth.policy import Permission, authorize
@@ -14,15 +13,10 @@ from ivc.case.models import Case
 from ivc.config import get_settings
 from ivc.errors import ValidationFailed
 from ivc.evidence.models import EvidenceItem, EvidenceKind, EvidenceLink, EvidenceType
+from ivc.evidence.safety import check_upload, clean_title
+from ivc.evidence.safety import display_name as _display_name
 from ivc.evidence.storage import EvidenceStore, get_store
-
-
-def _display_name(name: str | None) -> str | None:
-    if not name:
-        return None
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable())[:200].strip()
-    return name or None
+from ivc.experience.models import Experience
 
 
 def add_evidence(
@@ -39,14 +33,24 @@ def add_evidence(
     experience_ids: list[int] | None = None,
     store: EvidenceStore | None = None,
 ) -> EvidenceItem:
-    """Store the content and record it on the case. The same content added twice to a case is
-    the same evidence item (and the links are merged)."""
+    """Check the content (``ivc.evidence.safety``: type by content, limits, bombs), store it and
+    record it on the case under the detected media type. The same content added twice to a case
+    is the same evidence item (and the links are merged)."""
     authorize(actor, Permission.EVIDENCE_ADD, case.territory)
-    if not data:
-        raise ValidationFailed("the evidence is empty", field="file")
-    title = " ".join(title.split())[:300]
+    title = clean_title(title)
     if not title:
-        raise ValidationFailed("the evidence needs a title", field="title")
+        raise ValidationFailed("the evidence needs a title", field="title", code="upload_no_title")
+    checked = check_upload(data, media_type)
+    if experience_ids:
+        ours = set(
+            session.exec(
+                select(Experience.id).where(Experience.case_id == case.id, col(Experience.id).in_(experience_ids))
+            ).all()
+        )
+        if stray := sorted(set(experience_ids) - ours):
+            raise ValidationFailed(
+                f"experiences {stray} are not part of case {case.id}", field="experience_ids", experience_ids=stray
+            )
     store = store or get_store()
     blob = store.put(io.BytesIO(data), max_bytes=get_settings().max_upload_bytes)
     item = session.exec(
@@ -60,7 +64,7 @@ def add_evidence(
             title=title,
             sha256=blob.key,
             size=blob.size,
-            media_type=media_type,
+            media_type=checked.media_type,
             storage_key=blob.key,
             display_name=_display_name(filename),
             created_by=actor.username,
@@ -76,7 +80,14 @@ def add_evidence(
             entity_id=item.id,
             case_id=case.id,
             territory=case.territory,
-            after={"sha256": blob.key, "size": blob.size, "type": evidence_type.value},
+            after={
+                "sha256": blob.key,
+                "size": blob.size,
+                "type": evidence_type.value,
+                "media_type": checked.media_type,
+                # what the uploader claimed, kept when it disagreed with the content
+                **({"declared_media_type": media_type[:100]} if checked.declared_mismatch else {}),
+            },
         )
     for experience_id in experience_ids or []:
         link_evidence(session, item, experience_id=experience_id)

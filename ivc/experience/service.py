@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from datetime import date
 
@@ -28,10 +29,17 @@ _CONTEXT = {
 }
 
 
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+# Zero-width (non-)joiners are format characters that Persian, Arabic and Indic words need.
+_JOINERS = "\u200c\u200d"
+_EARLIEST = date(1900, 1, 1)
+
+
 def clean_text(text: str) -> str:
-    """NFC-normalise and drop control characters (keeping newlines and tabs)."""
+    """NFC-normalise and drop control and format characters (keeping newlines, tabs and the
+    zero-width joiners that words need)."""
     text = unicodedata.normalize("NFC", text)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+    return "".join(ch for ch in text if ch in "\n\t" or ch in _JOINERS or unicodedata.category(ch)[0] != "C").strip()
 
 
 class ExperienceIn(BaseModel):
@@ -52,12 +60,30 @@ class ExperienceIn(BaseModel):
     def _clean(cls, value: str | None) -> str | None:
         return clean_text(value) if value is not None else None
 
+    @field_validator("translated_by")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return " ".join(clean_text(value).split())[:64] or None
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not _LANG.match(value):
+            raise ValueError(f"not a language code: {value[:20]!r}")
+        return value
+
     @model_validator(mode="after")
     def _dates(self) -> ExperienceIn:
         if self.started_on and self.ended_on and self.ended_on < self.started_on:
             raise ValueError("the experience ends before it starts")
         if self.started_on and self.started_on > date.today():
             raise ValueError("the experience starts in the future")
+        latest = date.today().replace(year=date.today().year + 10, day=1)
+        if any(d is not None and not _EARLIEST <= d <= latest for d in (self.started_on, self.ended_on)):
+            raise ValueError(f"experience dates must fall between {_EARLIEST.year} and {latest.year}")
         if not self.text_original:
             raise ValueError("the text is empty")
         return self

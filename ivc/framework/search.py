@@ -16,8 +16,9 @@ from sqlalchemy import ColumnElement, case, func, literal, or_
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
+from ivc.errors import ValidationFailed
 from ivc.framework.models import Framework, FrameworkLabel
-from ivc.text import STOP_WORDS, words
+from ivc.text import STOP_WORDS, forbidden_char, words
 
 _CODE = re.compile(r"^(http://data\.europa\.eu/esco/\S+|[A-Za-z]{2,}-[A-Za-z0-9-]+)$")
 _CANDIDATES = 400
@@ -44,7 +45,11 @@ def search(
     entity: str | None = None,
     limit: int = 20,
 ) -> list[SearchHit]:
-    text = text.strip()[:200]
+    # Characters no label holds (NUL, lone surrogates, controls) are dropped: a pasted query may
+    # carry them, and neither driver can send them.
+    text = "".join(ch for ch in text if forbidden_char(ch) is None).strip()[:200]
+    if lang is not None and (forbidden_char(lang) is not None or len(lang) > 12):
+        raise ValidationFailed(f"not a language code: {lang[:20]!r}", field="lang")
     if not text:
         return []
     frameworks: dict[Any, Framework] = {fw.id: fw for fw in session.exec(select(Framework)).all()}

@@ -32,6 +32,7 @@ from ivc.mapping.index import ConceptIndex, fingerprint, load_or_build
 from ivc.mapping.learning import learn
 from ivc.mapping.models import EscoSuggestion, LearnedPhrase
 from ivc.mapping.suggest import Learned, Result, Suggester
+from ivc.text import forbidden_char
 
 _cache: dict[str, ConceptIndex] = {}
 
@@ -74,6 +75,8 @@ def suggester(session: Session) -> Suggester:
 def suggest_text(
     session: Session, text: str, *, lang: str = "auto", framework: str | None = None, top: int = 10
 ) -> Result:
+    # Typed or pasted text may carry NUL or lone surrogates, which the analysers cannot encode.
+    text = "".join(ch for ch in text if ch in "\n\t" or forbidden_char(ch) is None)
     return suggester(session).suggest(text, lang=lang, framework=framework, top=top)
 
 

@@ -33,6 +33,8 @@ from ivc.framework.models import Competence, EscoRelation, FrameworkLabel, Quali
 from ivc.mapping.models import EscoSuggestion
 from ivc.matching.models import Vacancy, VacancySkill
 from ivc.person.models import CEFR_LEVELS, Person
+from ivc.territory.service import require_territory
+from ivc.text import forbidden_char
 
 STATUS_WEIGHT = {"certified": 1.0, "validated": 0.85, "confirmed": 0.6, "declared": 0.3}
 _CLAIM_STATUS = {
@@ -78,8 +80,8 @@ def _require(actor: Actor) -> None:
 def profiles(session: Session, case_ids: list[int] | None = None) -> list[Profile]:
     """Dossiers of people who consented to job matching (now), with their weighted skills."""
     stmt = select(Case, Person).join(Person, col(Person.id) == col(Case.person_id))
-    if case_ids is not None:
-        stmt = stmt.where(col(Case.id).in_(case_ids))
+    if case_ids is not None:  # ids no database key can hold match nothing (and must not reach the driver)
+        stmt = stmt.where(col(Case.id).in_([i for i in case_ids if 0 < i < 2**63]))
     out = []
     for case, person in session.exec(stmt).all():
         if active_consent(session, person.id or 0, ConsentPurpose.JOB_MATCHING) is None:
@@ -304,6 +306,18 @@ def match_person(session: Session, case_id: int, actor: Actor, top: int = 20) ->
     return {"vacancies": sorted(vacancies, key=lambda m: -m.score)[:top], "occupations": occ_matches}
 
 
+def _text(value: str | None, field: str, limit: int) -> str:
+    """One field of a vacancy: one line, no hidden characters, within its column."""
+    if value is None:
+        return ""
+    if forbidden_char(value, " \t\n\r") is not None:
+        raise ValidationFailed(f"{field} holds an invisible control character", field=field)
+    value = " ".join(value.split())
+    if len(value) > limit:
+        raise ValidationFailed(f"{field} is longer than {limit} characters", field=field, limit=limit)
+    return value
+
+
 _COLUMNS = (
     "reference",
     "title",
@@ -323,16 +337,50 @@ def import_vacancies(session: Session, path: Path, actor: Actor) -> int:
     start_date). Without listed skills, the occupation's ESCO essential/optional skills are used.
     Idempotent by reference; the whole file or nothing."""
     authorize(actor, Permission.VACANCY_MANAGE)
-    text = path.read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            f"{path.name}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8", file=str(path)
+        ) from exc
+    except OSError as exc:
+        raise ValidationFailed(f"{path.name}: cannot read the file ({exc.strerror})", file=str(path)) from exc
+    try:
+        return _import_rows(session, path, text, actor)
+    except csv.Error as exc:
+        raise ValidationFailed(f"{path.name}: not a readable CSV ({exc})", file=str(path)) from exc
+
+
+def _skills(row: dict[str, str]) -> dict[str, bool]:
+    """The skills a CSV row asks for, essential first: key -> essential."""
+    skills: dict[str, bool] = {}
+    for column, essential in (("essential_skills", True), ("optional_skills", False)):
+        for raw in (row.get(column) or "").split(";"):
+            key = _text(raw, column, 200)
+            if key:
+                skills.setdefault(key, essential)
+    return skills
+
+
+def _import_rows(session: Session, path: Path, text: str, actor: Actor) -> int:
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     missing = [c for c in ("reference", "title", "employer", "district") if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationFailed(f"{path.name}: missing column(s) {', '.join(missing)}", file=str(path))
     created = 0
     for row in reader:
         line = reader.line_num
-        ref = (row.get("reference") or "").strip()
-        if not ref or not (row.get("title") or "").strip():
+        try:
+            ref = _text(row.get("reference"), "reference", 60)
+            title = _text(row.get("title"), "title", 300)
+            employer = _text(row.get("employer"), "employer", 300)
+            occupation = _text(row.get("esco_occupation"), "esco_occupation", 200)
+            district = (row.get("district") or "").strip()
+            require_territory(session, district)
+            skills = _skills(row)
+        except ValidationFailed as exc:
+            raise ValidationFailed(f"{path.name}, row {line}: {exc}", file=str(path), row=line) from exc
+        if not ref or not title:
             raise ValidationFailed(f"{path.name}, row {line}: reference and title are required", file=str(path))
         if session.exec(select(Vacancy).where(Vacancy.reference == ref)).first() is not None:
             continue
@@ -348,24 +396,16 @@ def import_vacancies(session: Session, path: Path, actor: Actor) -> int:
             raise ValidationFailed(f"{path.name}, row {line}, column 'start_date': {start!r}", file=str(path)) from exc
         vacancy = Vacancy(
             reference=ref,
-            title=row["title"].strip(),
-            employer=(row.get("employer") or "").strip(),
-            esco_occupation=(row.get("esco_occupation") or "").strip() or None,
+            title=title,
+            employer=employer,
+            esco_occupation=occupation or None,
             italian_level=level,
             start_date=start_date,
-            territory=(row.get("district") or "").strip(),
+            territory=district,
             created_by=actor.username,
         )
         session.add(vacancy)
         session.flush()
-        skills = {k.strip(): True for k in (row.get("essential_skills") or "").split(";") if k.strip()}
-        skills.update(
-            {
-                k.strip(): False
-                for k in (row.get("optional_skills") or "").split(";")
-                if k.strip() and k.strip() not in skills
-            }
-        )
         if not skills and vacancy.esco_occupation:
             for r in session.exec(select(EscoRelation).where(EscoRelation.occupation_uri == vacancy.esco_occupation)):
                 skills.setdefault(r.skill_uri, r.relation_type == "essential")
@@ -392,16 +432,22 @@ def create_vacancy(
 ) -> Vacancy:
     """A vacancy entered by hand (the UI form)."""
     authorize(actor, Permission.VACANCY_MANAGE)
-    if not reference.strip() or not title.strip():
+    reference, title = _text(reference, "reference", 60), _text(title, "title", 300)
+    employer = _text(employer, "employer", 300)
+    if not reference or not title:
         raise ValidationFailed("reference and title are required", field="title")
     if italian_level not in CEFR_LEVELS:
         raise ValidationFailed(f"{italian_level!r} is not a CEFR level", field="italian_level")
-    if session.exec(select(Vacancy).where(Vacancy.reference == reference.strip())).first() is not None:
+    require_territory(session, district)
+    essential = [_text(k, "skills", 200) for k in essential]
+    optional = [_text(k, "skills", 200) for k in optional or []]
+    esco_occupation = _text(esco_occupation, "esco_occupation", 200) or None
+    if session.exec(select(Vacancy).where(Vacancy.reference == reference)).first() is not None:
         raise ValidationFailed(f"a vacancy {reference!r} exists already", field="reference")
     vacancy = Vacancy(
-        reference=reference.strip(),
-        title=title.strip(),
-        employer=employer.strip(),
+        reference=reference,
+        title=title,
+        employer=employer,
         esco_occupation=esco_occupation,
         italian_level=italian_level,
         start_date=start_date,
@@ -410,9 +456,9 @@ def create_vacancy(
     )
     session.add(vacancy)
     session.flush()
-    for key in essential:
+    for key in dict.fromkeys(k for k in essential if k):
         session.add(VacancySkill(vacancy_id=vacancy.id or 0, concept_key=key, essential=True))
-    for key in optional or []:
+    for key in dict.fromkeys(k for k in optional if k):
         if key not in essential:
             session.add(VacancySkill(vacancy_id=vacancy.id or 0, concept_key=key, essential=False))
     session.flush()

@@ -15,6 +15,7 @@ from ivc.auth.roles import Actor
 from ivc.errors import NotFound, ValidationFailed
 from ivc.person.models import CEFR_LEVELS, Gender, Person, ReferralSource, Vulnerability, VulnerabilityKind
 from ivc.territory.service import require_territory
+from ivc.text import forbidden_char
 
 _CF = re.compile(r"^[A-Z0-9]{16}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -40,9 +41,23 @@ class LanguageSpoken(BaseModel):
         return value
 
 
+def _refuse_hidden(value: str, allow: str = "") -> str:
+    """NUL, other control characters, lone surrogates and bidi overrides are refused, not
+    silently dropped: the operator sees the field and can retype it."""
+    bad = forbidden_char(value, allow)
+    if bad is not None:
+        raise ValueError(f"holds an invisible control character (U+{ord(bad):04X})")
+    return value
+
+
 class VulnerabilityIn(BaseModel):
     kind: VulnerabilityKind
     note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: str | None) -> str | None:
+        return _refuse_hidden(value, "\n\t") if value is not None else None
 
 
 class PersonIn(BaseModel):
@@ -70,10 +85,18 @@ class PersonIn(BaseModel):
     @field_validator("given_name", "family_name")
     @classmethod
     def _name(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value or any(ord(ch) < 32 for ch in value):
-            raise ValueError("name is empty or holds control characters")
+        value = " ".join(_refuse_hidden(value, " \t\n\r").split())
+        if not value:
+            raise ValueError("name is empty")
         return value
+
+    @field_validator("name_native", "birth_place", "phone", "email", "guardian_name", "guardian_appointed_by")
+    @classmethod
+    def _line(cls, value: str | None) -> str | None:
+        """One line of text: whitespace collapsed, blank is absent."""
+        if value is None:
+            return None
+        return " ".join(_refuse_hidden(value, " \t\n\r").split()) or None
 
     @field_validator("citizenship")
     @classmethod
@@ -121,6 +144,17 @@ class PersonIn(BaseModel):
 def register_person(session: Session, data: PersonIn, actor: Actor) -> Person:
     authorize(actor, Permission.INTAKE, data.district)
     require_territory(session, data.district)
+    if data.codice_fiscale:
+        # One person, one record: a second intake with the same code is the same person (found
+        # by any district: the code is national); say so instead of splitting their history.
+        other = session.exec(select(Person.id).where(Person.codice_fiscale == data.codice_fiscale)).first()
+        if other is not None:
+            raise ValidationFailed(
+                "a person with this codice fiscale is already registered",
+                code="person_duplicate",
+                field="codice_fiscale",
+                person_id=other,
+            )
     age = data.age_on(date.today())
     is_minor = age is not None and age < 18
     if is_minor and not data.guardian_name:

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from ivc.config import get_settings
 from ivc.errors import ValidationFailed
 from ivc.territory.models import Territory
+from ivc.text import forbidden_char
 
 
 def load_territories(session: Session, path: Path | None = None) -> int:
@@ -43,7 +44,8 @@ def active_territories(session: Session, on: date | None = None) -> list[Territo
 
 
 def require_territory(session: Session, code: str, on: date | None = None) -> Territory:
-    territory = session.get(Territory, code)
+    # A code no territory can have (NUL, controls, too long) is unknown; PostgreSQL cannot even be asked.
+    territory = session.get(Territory, code) if len(code) <= 16 and forbidden_char(code) is None else None
     on = on or date.today()
     if territory is None or territory.valid_from > on or (territory.valid_to and on > territory.valid_to):
         raise ValidationFailed(f"unknown or inactive territory {code!r}", field="territory")

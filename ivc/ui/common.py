@@ -15,7 +15,7 @@ from ivc.i18n import catalog, is_rtl, t
 
 def show_error(exc: IVCError, lang: str) -> None:
     """The translated message for the error's code when there is one, else its explanation."""
-    key = f"errors.{exc.code}"
+    key = f"upload.{exc.code.removeprefix('upload_')}" if exc.code.startswith("upload_") else f"errors.{exc.code}"
     if key in catalog(lang) or key in catalog("it"):
         st.error(t(key, lang, **{k: v for k, v in exc.params.items() if isinstance(v, str | int | float)}))
     else:
