@@ -750,5 +750,11 @@ def ui(port: int = typer.Option(8501, help="Port of the web interface.")) -> Non
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
 
 
+# Trust: the audit chain and backups (commands live in their own modules).
+from ivc.cli import audit as _audit_cli  # noqa: E402
+
+app.add_typer(_audit_cli.app, name="audit")
+
+
 if __name__ == "__main__":
     app()
