@@ -243,3 +243,30 @@ def test_vulnerabilities_of_another_district_are_not_shown(session: Session) -> 
     session.commit()
     with pytest.raises(PermissionDenied):
         persons.vulnerabilities(session, person.id or 0, actors["op1"])
+
+
+def test_events_recorded_before_the_chain_existed_are_chained_by_the_upgrade(tmp_path: object) -> None:
+    from ivc.database.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/old.sqlite3"
+    upgrade(url, "0006")
+    with get_engine(url).begin() as conn:
+        for i in range(3):
+            conn.execute(
+                text(
+                    "INSERT INTO auditevent (at, actor, actor_role, action, entity, entity_id, after) "
+                    "VALUES (:at, 'op3', 'operator', 'case.opened', 'case', :eid, :after)"
+                ),
+                {"at": f"2026-01-0{i + 1} 10:00:00.000000", "eid": str(i), "after": '{"state": "accesso"}'},
+            )
+    upgrade(url)
+    with Session(get_engine(url)) as s:
+        report = audit.verify_chain(s)
+        assert report.ok and report.count == 3, report.summary()
+        _write_to(s)
+        assert audit.verify_chain(s).count == 4
+
+
+def _write_to(s: Session) -> None:
+    audit.record(s, OP, "test.after_upgrade", entity="test", territory="3")
+    s.commit()

@@ -20,11 +20,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import bindparam, event, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
-from sqlmodel import col
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ivc.audit.chain import GENESIS, event_hash
 from ivc.audit.models import AuditEvent, AuditHead
@@ -52,24 +52,24 @@ def _collect(session: Session, _flush_context: Any = None, _instances: Any = Non
 
 
 def _lock_head(session: Session) -> tuple[int, str]:
-    # Plain columns, not an ORM object: a session that outlives its commits must never reuse a
-    # head it read earlier.
-    stmt = select(AuditHead.seq, AuditHead.hash).where(col(AuditHead.id) == 1).with_for_update()  # type: ignore[call-overload]
-    head = session.execute(stmt).first()
+    # Plain columns through Core, not an ORM object: a session that outlives its commits must
+    # never reuse a head it read earlier.
+    conn = session.connection()
+    heads = AuditHead.__table__  # type: ignore[attr-defined]
+    stmt = select(heads.c.seq, heads.c.hash).where(heads.c.id == 1).with_for_update()
+    head = conn.execute(stmt).first()
     if head is None:
         # First event ever, or the head row was wiped: continue from the last chained event.
-        last = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash)  # type: ignore[call-overload]
-            .where(col(AuditEvent.seq).is_not(None))
-            .order_by(col(AuditEvent.seq).desc())
-            .limit(1)
+        events = AuditEvent.__table__  # type: ignore[attr-defined]
+        last = conn.execute(
+            select(events.c.seq, events.c.hash).where(events.c.seq.is_not(None)).order_by(events.c.seq.desc()).limit(1)
         ).first()
         seq, digest = (int(last[0]), str(last[1])) if last else (0, GENESIS)
-        make_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(
-            make_insert(AuditHead).values(id=1, seq=seq, hash=digest).on_conflict_do_nothing()  # racing first writer
-        )
-        head = session.execute(stmt).one()
+        make_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
+            make_insert(heads).values(id=1, seq=seq, hash=digest).on_conflict_do_nothing()
+        )  # racing first writer
+        head = conn.execute(stmt).one()
     return int(head[0]), str(head[1])
 
 
@@ -86,17 +86,25 @@ def seal(session: Session) -> int:
     if not pending:
         return 0
     seq, prev = _lock_head(session)
+    chained = []
     for ev in pending:
         seq += 1
-        ev.seq = seq
-        ev.prev_hash = prev
-        ev.hash = event_hash(_fields(ev))
-        prev = ev.hash
-    session.execute(
-        update(AuditHead).where(col(AuditHead.id) == 1).values(seq=seq, hash=prev),
-        execution_options={"synchronize_session": False},
+        fields = _fields(ev) | {"seq": seq, "prev_hash": prev}
+        prev = event_hash(fields)
+        chained.append({"_id": ev.id, "seq": seq, "prev_hash": fields["prev_hash"], "hash": prev})
+        # The rows are written below in one statement; the objects only need to show the values.
+        for name in ("seq", "prev_hash", "hash"):
+            set_committed_value(ev, name, chained[-1][name])
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    conn = session.connection()  # Core statements: the ORM's bookkeeping is not needed here
+    conn.execute(
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash")),
+        chained,
     )
-    session.flush()
+    heads = AuditHead.__table__  # type: ignore[attr-defined]
+    conn.execute(update(heads).where(heads.c.id == 1).values(seq=seq, hash=prev))
     return len(pending)
 
 
