@@ -752,8 +752,11 @@ def ui(port: int = typer.Option(8501, help="Port of the web interface.")) -> Non
 
 # Trust: the audit chain and backups (commands live in their own modules).
 from ivc.cli import audit as _audit_cli  # noqa: E402
+from ivc.cli import backup as _backup_cli  # noqa: E402
 
 app.add_typer(_audit_cli.app, name="audit")
+app.command("backup")(_backup_cli.backup)
+app.command("restore")(_backup_cli.restore)
 
 
 if __name__ == "__main__":
