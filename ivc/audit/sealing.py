@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import bindparam, event, inspect, select, update
+from sqlalchemy import Connection, Integer, String, bindparam, column, event, inspect, select, update, values
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
@@ -95,17 +95,32 @@ def seal(session: Session) -> int:
         # The rows are written below in one statement; the objects only need to show the values.
         for name in ("seq", "prev_hash", "hash"):
             set_committed_value(ev, name, chained[-1][name])
-    table = AuditEvent.__table__  # type: ignore[attr-defined]
     conn = session.connection()  # Core statements: the ORM's bookkeeping is not needed here
+    _write_positions(conn, chained)
+    heads = AuditHead.__table__  # type: ignore[attr-defined]
+    conn.execute(update(heads).where(heads.c.id == 1).values(seq=seq, hash=prev))
+    return len(pending)
+
+
+def _write_positions(conn: Connection, chained: list[dict[str, Any]]) -> None:
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    if conn.dialect.name == "postgresql" and len(chained) > 1:
+        # One round trip for all of them: UPDATE … FROM (VALUES …).
+        rows = values(
+            column("vid", Integer), column("vseq", Integer), column("vprev", String), column("vhash", String), name="v"
+        ).data([(c["_id"], c["seq"], c["prev_hash"], c["hash"]) for c in chained])
+        conn.execute(
+            update(table)
+            .where(table.c.id == rows.c.vid)
+            .values(seq=rows.c.vseq, prev_hash=rows.c.vprev, hash=rows.c.vhash)
+        )
+        return
     conn.execute(
         update(table)
         .where(table.c.id == bindparam("_id"))
         .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash")),
         chained,
     )
-    heads = AuditHead.__table__  # type: ignore[attr-defined]
-    conn.execute(update(heads).where(heads.c.id == 1).values(seq=seq, hash=prev))
-    return len(pending)
 
 
 def _before_commit(session: Session) -> None:
