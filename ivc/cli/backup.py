@@ -38,6 +38,10 @@ def backup(
     an archive without restoring it (`ivc backup verify PATH`; exit code 1 if it is damaged)."""
     from ivc.ops import backup as ops
 
+    if target == "verify" and archive is None:
+        _fail(ValueError("say which archive to check: ivc backup verify PATH (to write a file named verify: ./verify)"))
+    if archive is not None and target != "verify":
+        _fail(ValueError("one archive path only (or: ivc backup verify PATH)"))
     if target == "verify" and archive is not None:
         try:
             check = ops.check_archive(archive)
