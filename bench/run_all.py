@@ -109,6 +109,11 @@ def main() -> None:
             [py, "bench/queries.py", "--cases", "20000" if q else "100000", "--evidence", "200000" if q else "1000000"],
             "Target: a queue page ≤ 50 ms.",
         ),
+        _run(
+            "Audit log hash chain: cost per committing transaction",
+            [py, "bench/audit.py", "--runs", "100" if q else "500", "--pg", "postgresql://postgres@127.0.0.1:5432"],
+            "Median commit time with and without chaining, alternated transaction by transaction in the same run.",
+        ),
     ]
     (ROOT / "docs" / "BENCHMARKS.md").write_text("\n".join(sections), encoding="utf-8")
     print("written docs/BENCHMARKS.md")

@@ -2,7 +2,8 @@
 
 from ivc.agreement.models import ServiceAgreement
 from ivc.assessment.models import Assessment, AssessmentResult, ExamSession
-from ivc.audit.models import AuditEvent
+from ivc.audit import sealing as _audit_sealing  # noqa: F401  (chains audit events at commit)
+from ivc.audit.models import AuditEvent, AuditHead
 from ivc.auth.models import User
 from ivc.case.models import Case, CaseStateEntry, CaseStep, CaseTarget
 from ivc.claim.models import CompetenceClaim
@@ -32,6 +33,7 @@ __all__ = [
     "Assessment",
     "AssessmentResult",
     "AuditEvent",
+    "AuditHead",
     "Case",
     "CaseStateEntry",
     "CaseStep",

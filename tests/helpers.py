@@ -183,3 +183,17 @@ def advance_to(
     documents.issue(session, case, DocumentType.CERTIFICATE, alfa)
     cases.transition(session, case, Action.CERTIFY, alfa)
     return case
+
+
+def tiny_pdf(text: str) -> bytes:
+    """A real one-page PDF with ``text`` on it; the same text gives the same bytes."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf, invariant=1)
+    page.drawString(72, 720, text)
+    page.showPage()
+    page.save()
+    return buf.getvalue()

@@ -17,7 +17,7 @@ from ivc.errors import DomainError, IntegrityFailure, NotFound, ValidationFailed
 from ivc.evidence.models import EvidenceType
 from ivc.evidence.service import add_evidence
 
-from .helpers import new_case, staff
+from .helpers import new_case, staff, tiny_pdf
 
 
 def test_the_text_is_versioned_data_italian_first_with_english() -> None:
@@ -72,7 +72,7 @@ def test_a_paper_signature_keeps_the_scan_of_this_case(session: Session) -> None
     with pytest.raises(DomainError, match="scanned"):
         agreements.sign(session, case, op, **kwargs)  # type: ignore[arg-type]
     scan = add_evidence(
-        session, other, b"%PDF-1.4 scan", title="Patto firmato", evidence_type=EvidenceType.DOCUMENT,
+        session, other, tiny_pdf("scan"), title="Patto firmato", evidence_type=EvidenceType.DOCUMENT,
         media_type="application/pdf", actor=op,
     )  # fmt: skip
     with pytest.raises(ValidationFailed, match="not of case"):

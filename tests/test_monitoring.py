@@ -56,6 +56,19 @@ def test_exports_suppress_small_cells_and_carry_no_direct_identifier(session: Se
     assert pseudonym("k" * 16, 1) == pseudonym("k" * 16, 1) != pseudonym("x" * 16, 1)
 
 
+def test_an_export_of_special_category_fields_is_in_the_audit_log(session: Session) -> None:
+    from sqlmodel import select
+
+    from ivc.audit.models import AuditEvent
+
+    _fixture(session)
+    export_csv(session, MON, "chiave-di-esportazione-2026")
+    session.commit()
+    logged = session.exec(select(AuditEvent).where(AuditEvent.action == "monitoring.special_export")).one()
+    assert logged.actor == MON.username
+    assert logged.after == {"fields": ["person.referral_source", "vulnerability"], "count": 4}
+
+
 def test_monitoring_sees_only_aggregates_and_others_nothing(session: Session) -> None:
     actors = staff(session)
     with pytest.raises(PermissionDenied):

@@ -35,12 +35,12 @@ from ivc.privacy.erasure import delete_pending_blobs, erase_person
 from ivc.privacy.export import export_person
 from ivc.privacy.models import ErasureRecord
 
-from .helpers import advance_to, new_case, person_in, staff
+from .helpers import advance_to, new_case, person_in, staff, tiny_pdf
 
 ADMIN = Actor("admin", Role.ADMIN)
-SHARED_FILE = b"%PDF-1.4 attestato del corso HACCP (stesso file in due casi)"
-OWN_FILE = b"%PDF-1.4 lettera del datore di lavoro di Amina"
-OTHER_FILE = b"%PDF-1.4 referto di Yusuf"
+SHARED_FILE = tiny_pdf("attestato del corso HACCP (stesso file in due casi)")
+OWN_FILE = tiny_pdf("lettera del datore di lavoro di Amina")
+OTHER_FILE = tiny_pdf("referto di Yusuf")
 
 
 def _add(session: Session, case: Case, data: bytes, actor: Actor) -> EvidenceItem:

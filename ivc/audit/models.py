@@ -1,4 +1,8 @@
-"""Audit events. Append-only; hash chaining arrives with the trust issue."""
+"""Audit events, append-only and hash-chained (``ivc.audit.chain``), and the chain's head row.
+
+``seq``, ``prev_hash`` and ``hash`` are empty while the writing transaction is open and are set at
+its commit (``ivc.audit.sealing``), so chain positions follow commit order and a rollback leaves
+no gap. ``audithead`` holds the last position: the row every committing writer locks last."""
 
 from __future__ import annotations
 
@@ -24,3 +28,12 @@ class AuditEvent(SQLModel, table=True):
     territory: str | None = Field(default=None, max_length=16, index=True)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    seq: int | None = Field(default=None, unique=True, index=True)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(max_length=64)

@@ -773,6 +773,14 @@ case_app.command("timeline")(_network.case_timeline)
 app.add_typer(_network.mediators_app, name="mediators")
 app.add_typer(_network.referrals_app, name="referrals")
 
+# Trust: the audit chain and backups (commands live in their own modules).
+from ivc.cli import audit as _audit_cli  # noqa: E402
+from ivc.cli import backup as _backup_cli  # noqa: E402
+
+app.add_typer(_audit_cli.app, name="audit")
+app.command("backup")(_backup_cli.backup)
+app.command("restore")(_backup_cli.restore)
+
 
 if __name__ == "__main__":
     app()

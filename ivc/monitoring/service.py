@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
+from ivc.audit import service as audit
 from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.case.models import Case, CaseStateEntry
@@ -168,6 +169,17 @@ def export_csv(session: Session, actor: Actor, export_key: str, **filters: Any) 
     if len(export_key) < 16:
         raise PermissionDenied("the export key must be at least 16 characters")
     data = rows(session, **filters)
+    # Referral source (penal or health services) and vulnerability are special-category data,
+    # even under a pseudonym: the export is logged like any other look at them.
+    audit.record_read(
+        session,
+        actor,
+        entity="monitoring_export",
+        entity_id=None,
+        fields=["person.referral_source", "vulnerability"],
+        count=len({r.person_id for r in data}),
+        action="monitoring.special_export",
+    )
     records = io.StringIO()
     w = csv.writer(records)
     w.writerow(

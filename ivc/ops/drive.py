@@ -134,6 +134,11 @@ def check(run_case_of: dict[str, int], people: list[DemoPerson]) -> list[str]:
         ).all()
         problems += [f"duplicated document {d}" for d in dup_docs] + [f"duplicated claim {d}" for d in dup_claims]
         problems += [f"duplicated step {d}" for d in dup_steps]
+        from ivc.audit.service import verify_chain
+
+        chain = verify_chain(s)  # every worker process committed into one gap-free audit chain
+        if not chain.ok:
+            problems.append(chain.summary())
     return problems
 
 

@@ -201,5 +201,19 @@ def get_person(session: Session, person_id: int) -> Person:
     return person
 
 
-def vulnerabilities(session: Session, person_id: int) -> list[Vulnerability]:
-    return list(session.exec(select(Vulnerability).where(Vulnerability.person_id == person_id)))
+def vulnerabilities(session: Session, person_id: int, actor: Actor) -> list[Vulnerability]:
+    """A person's vulnerabilities (special-category data) for display: only to someone who works
+    in the person's district, and every look is in the audit log (the fields, not the values)."""
+    person = get_person(session, person_id)
+    authorize(actor, Permission.CASE_READ, person.territory)
+    found = list(session.exec(select(Vulnerability).where(Vulnerability.person_id == person_id)))
+    audit.record_read(
+        session,
+        actor,
+        entity="person",
+        entity_id=person_id,
+        territory=person.territory,
+        fields=["vulnerability.kind", "vulnerability.note"],
+        count=len(found),
+    )
+    return found
