@@ -6,7 +6,7 @@ from ivc.audit.models import AuditEvent
 from ivc.auth.models import User
 from ivc.case.models import Case, CaseStateEntry, CaseStep, CaseTarget
 from ivc.claim.models import CompetenceClaim
-from ivc.consent.models import ConsentRecord
+from ivc.consent.models import ConsentRecord, DossierAccess
 from ivc.decision.models import Decision
 from ivc.document.models import IssuedDocument, RegisterCounter
 from ivc.evidence.models import EvidenceItem, EvidenceLink
@@ -23,9 +23,16 @@ from ivc.framework.models import (
 from ivc.mapping.models import EscoSuggestion, LearnedPhrase
 from ivc.matching.models import Vacancy, VacancySkill
 from ivc.person.models import Person, Vulnerability
+from ivc.reminder.models import ArchiveContest, Notification
+from ivc.samplecheck.models import SampleCheck, SampleCheckItem
 from ivc.territory.models import Territory
 
 __all__ = [
+    "ArchiveContest",
+    "DossierAccess",
+    "Notification",
+    "SampleCheck",
+    "SampleCheckItem",
     "Assessment",
     "AssessmentResult",
     "AuditEvent",

@@ -553,7 +553,7 @@ def match_vacancy_cmd(
             if csv_out or pdf_out:
                 from ivc.matching.service import shortlist_csv, shortlist_pdf, shortlist_rows
 
-                rows = shortlist_rows(session, matches)
+                rows = shortlist_rows(session, matches, get_actor(session, as_user))
                 if csv_out:
                     csv_out.write_text(shortlist_csv(rows), encoding="utf-8")
                 if pdf_out:
