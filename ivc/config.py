@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     reminders_missing_evidence: bool = True
     inactivity_warning_days: int = 60  # no activity for this long: the person and operator are warned
     archive_after_days: int = 90  # no activity for this long (and warned, not contested): archived
+    archive_notice_days: int = 30  # at least this long between the warning and archiving
     assessment_due_days: int = 30  # validation results expected within this many days of the request
     exam_results_due_days: int = 7  # certification results expected within this many days of the exam
     evidence_reminder_days: int = 21  # identification with weak evidence this long: remind the operator

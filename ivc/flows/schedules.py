@@ -3,7 +3,7 @@ embedded default they are run by hand (``ivc monitoring report``) or by the host
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from prefect import flow
@@ -15,6 +15,7 @@ from ivc.monitoring import report
 from ivc.monitoring.service import indicators
 
 MONTHLY_REPORT_CRON = "0 6 1 * *"  # 06:00 on the first of each month: the month just ended
+REMINDERS_CRON = "0 7 * * *"  # every day at 07:00: deadlines, reminders, archiving, then the outbox
 
 
 @flow(name="ivc-monthly-report")
@@ -31,3 +32,16 @@ def monthly_report(month: str | None = None) -> str:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(report.render(figures, month))
     return str(out)
+
+
+@flow(name="ivc-reminders")
+def reminders(now: datetime | None = None) -> dict[str, int]:
+    """Run the deadline jobs that settings leave on, then hand the outbox to the sender. Safe to
+    rerun at any time: each reminder has a unique key, so nothing is sent twice."""
+    from ivc.reminder import service as reminder_service
+
+    with session_scope() as session:
+        counts = reminder_service.run_jobs(session, now)
+    with session_scope() as session:
+        counts["delivered"] = reminder_service.deliver(session)
+    return counts

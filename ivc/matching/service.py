@@ -23,8 +23,8 @@ from ivc.audit import service as audit
 from ivc.auth.roles import Actor, Role
 from ivc.case.models import Case
 from ivc.claim.models import CompetenceClaim
-from ivc.consent.models import ConsentPurpose
 from ivc.consent import service as consents
+from ivc.consent.models import ConsentPurpose
 from ivc.consent.service import active_consent
 from ivc.errors import NotFound, PermissionDenied, ValidationFailed
 from ivc.experience.models import Experience
@@ -453,7 +453,9 @@ def shortlist_rows(session: Session, matches: list[Match], actor: Actor | None =
             except PermissionDenied:
                 pass
             else:
-                consents.log_view(session, actor, basis, person.id or 0, "shortlist: contacts", case.id if case else None)
+                consents.log_view(
+                    session, actor, basis, person.id or 0, "shortlist: contacts", case.id if case else None
+                )
                 contact = "; ".join(x for x in (person.phone, person.email) if x)
         elif person is not None and active_consent(session, person.id or 0, ConsentPurpose.EMPLOYER_CONTACT):
             contact = "; ".join(x for x in (person.phone, person.email) if x)

@@ -168,6 +168,15 @@ def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
         name="monthly", work_pool_name=pool, cron="0 6 1 * *", print_next_steps=False, build=False, push=False
     )
     names.append(f"{report.name}/monthly")
+    from ivc.flows.schedules import REMINDERS_CRON
+
+    reminders = cast(
+        Flow[..., Any], flow.from_source(source=str(source), entrypoint="ivc/flows/schedules.py:reminders")
+    )
+    reminders.deploy(
+        name="daily", work_pool_name=pool, cron=REMINDERS_CRON, print_next_steps=False, build=False, push=False
+    )
+    names.append(f"{reminders.name}/daily")
     return names
 
 

@@ -40,9 +40,18 @@ def case_link(case_id: int) -> str:
     return f"{get_settings().case_base_url.rstrip('/')}/{case_id}"
 
 
-def enqueue(session: Session, kind: ReminderKind, case_id: int, period: str, recipient: str, **params: object) -> bool:
+def enqueue(
+    session: Session,
+    kind: ReminderKind,
+    case_id: int,
+    period: str,
+    recipient: str,
+    at: datetime | None = None,
+    **params: object,
+) -> bool:
     """Put one message in the outbox unless that (kind, case, period, recipient) is there already.
-    The unique key settles races between two runs: the loser's insert is rolled back alone."""
+    The unique key settles races between two runs: the loser's insert is rolled back alone.
+    ``at`` is the job's clock (the notice period of archiving counts from it)."""
     exists = session.exec(
         select(Notification.id).where(
             Notification.kind == kind.value,
@@ -63,6 +72,7 @@ def enqueue(session: Session, kind: ReminderKind, case_id: int, period: str, rec
         subject=t(f"reminder.{kind.value}.subject", lang, case_id=case_id, link=link, **params)[:200],
         body=t(f"reminder.{kind.value}.body", lang, case_id=case_id, link=link, **params)[:2000],
         link=link,
+        created_at=at or utcnow(),
     )
     try:
         with session.begin_nested():
@@ -98,9 +108,9 @@ def last_activity(session: Session, case_ids: list[int]) -> dict[int, datetime]:
     upheld = select(ArchiveContest.case_id, func.max(ArchiveContest.reviewed_at)).where(
         col(ArchiveContest.case_id).in_(case_ids), ArchiveContest.status == ContestStatus.UPHELD.value
     )
-    for case_id, at in session.exec(upheld.group_by(col(ArchiveContest.case_id))).all():
-        if at is not None and (case_id not in out or at > out[case_id]):
-            out[case_id] = at
+    for case_id, reviewed in session.exec(upheld.group_by(col(ArchiveContest.case_id))).all():
+        if reviewed is not None and (case_id not in out or reviewed > out[case_id]):
+            out[case_id] = reviewed
     return out
 
 
@@ -125,7 +135,13 @@ def warn_inactive(session: Session, now: datetime) -> int:
         }
         for recipient in (case.operator, PERSON):
             sent += enqueue(
-                session, ReminderKind.INACTIVITY_WARNING, case.id or 0, f"since:{params['since']}", recipient, **params
+                session,
+                ReminderKind.INACTIVITY_WARNING,
+                case.id or 0,
+                f"since:{params['since']}",
+                recipient,
+                now,
+                **params,
             )
     return sent
 
@@ -139,18 +155,22 @@ def pending_contest(session: Session, case_id: int) -> ArchiveContest | None:
 
 
 def archive_inactive(session: Session, now: datetime) -> int:
-    """Archive cases dormant past the limit that were warned for this spell and not contested."""
+    """Archive cases dormant past the limit that were warned for this spell at least the notice
+    period ago (so the person had time to object) and have no pending contest."""
+    settings = get_settings()
     archived = 0
-    for case, at in _spell(session, now, get_settings().archive_after_days):
+    for case, at in _spell(session, now, settings.archive_after_days):
         since = at.date().isoformat()
         warned = session.exec(
-            select(Notification.id).where(
+            select(Notification.created_at).where(
                 Notification.kind == ReminderKind.INACTIVITY_WARNING.value,
                 Notification.case_id == case.id,
                 Notification.period == f"since:{since}",
             )
         ).first()
-        if warned is None or pending_contest(session, case.id or 0) is not None:
+        if warned is None or warned > now - timedelta(days=settings.archive_notice_days):
+            continue
+        if pending_contest(session, case.id or 0) is not None:
             continue
         lock_for_edit(session, case, None)
         case.activity = Activity.ARCHIVED.value
@@ -166,7 +186,7 @@ def archive_inactive(session: Session, now: datetime) -> int:
             after={"inactive_since": since},
         )
         for recipient in (case.operator, PERSON):
-            enqueue(session, ReminderKind.ARCHIVED, case.id or 0, f"since:{since}", recipient, since=since)
+            enqueue(session, ReminderKind.ARCHIVED, case.id or 0, f"since:{since}", recipient, now, since=since)
         archived += 1
     session.flush()
     return archived
@@ -196,12 +216,14 @@ def remind_late_results(session: Session, now: datetime) -> int:
             continue
         if due > now:
             continue
-        done = session.exec(select(Assessment.id).where(Assessment.case_id == case.id, Assessment.phase == phase)).first()
+        done = session.exec(
+            select(Assessment.id).where(Assessment.case_id == case.id, Assessment.phase == phase)
+        ).first()
         if done is not None:
             continue
         for recipient in recipients:
             sent += enqueue(
-                session, ReminderKind.LATE_RESULTS, case.id or 0, f"due:{due.date()}", recipient, due=due.date()
+                session, ReminderKind.LATE_RESULTS, case.id or 0, f"due:{due.date()}", recipient, now, due=due.date()
             )
     return sent
 
@@ -222,7 +244,13 @@ def remind_missing_evidence(session: Session, now: datetime) -> int:
             continue
         count = len(short) or len(coverage.competences)
         sent += enqueue(
-            session, ReminderKind.MISSING_EVIDENCE, case.id or 0, f"due:{due.date()}", case.operator, due=due.date(),
+            session,
+            ReminderKind.MISSING_EVIDENCE,
+            case.id or 0,
+            f"due:{due.date()}",
+            case.operator,
+            now,
+            due=due.date(),
             count=count,
         )
     return sent
@@ -286,7 +314,7 @@ def deliver(session: Session, sender: Sender | None = None, limit: int = 500) ->
         n.attempts += 1
         try:
             sender.send(n)
-        except Exception as exc:  # noqa: BLE001 - any sender failure leaves the message queued
+        except Exception as exc:
             n.last_error = str(exc)[:500]
         else:
             n.sent_at = utcnow()
@@ -325,7 +353,9 @@ def contest_archiving(session: Session, case: Case, reason: str, actor: Actor) -
     existing = pending_contest(session, case.id or 0)
     if existing is not None:
         return existing
-    contest = ArchiveContest(case_id=case.id or 0, reason=reason[:2000], created_by=actor.username, territory=case.territory)
+    contest = ArchiveContest(
+        case_id=case.id or 0, reason=reason[:2000], created_by=actor.username, territory=case.territory
+    )
     session.add(contest)
     session.flush()
     audit.record(

@@ -99,7 +99,9 @@ def draw_sample(
 
 def items(session: Session, check_id: int) -> list[SampleCheckItem]:
     return list(
-        session.exec(select(SampleCheckItem).where(SampleCheckItem.check_id == check_id).order_by(col(SampleCheckItem.case_id)))
+        session.exec(
+            select(SampleCheckItem).where(SampleCheckItem.check_id == check_id).order_by(col(SampleCheckItem.case_id))
+        )
     )
 
 
