@@ -128,3 +128,25 @@ def test_the_scheduled_flow_runs_the_jobs_and_delivers_once(session: Session) ->
     assert [json.loads(x)["case_id"] for x in lines if json.loads(x)["kind"] == ReminderKind.LATE_RESULTS.value][
         -1
     ] == case.id
+
+
+def test_the_command_line_lists_the_outbox_and_records_a_contest(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # rich sizes its tables from the terminal width
+    from typer.testing import CliRunner
+
+    from ivc.cli.main import app
+
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.VALIDATION)
+    reminders.run_jobs(session, utcnow() + timedelta(days=31))
+    session.commit()
+    runner = CliRunner()
+    listed = runner.invoke(app, ["reminders", "list", "--pending"])
+    assert listed.exit_code == 0, listed.output
+    assert "late_results" in listed.output and "role:assessor" in listed.output
+    contested = runner.invoke(app, ["reminders", "contest", str(case.id), "Sono ancora interessata", "--as", "op3"])
+    assert contested.exit_code == 0 and "pending" in contested.output, contested.output
+    refused = runner.invoke(app, ["reminders", "contest", str(case.id), "x", "--as", "op1"])
+    assert refused.exit_code == 2

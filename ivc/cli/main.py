@@ -750,5 +750,14 @@ def ui(port: int = typer.Option(8501, help="Port of the web interface.")) -> Non
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
 
 
+# Consent history, coverage, reminders and sample checks (ivc/cli/network.py).
+from ivc.cli.network import consent_app, coverage_app, reminders_app, samples_app  # noqa: E402
+
+app.add_typer(consent_app, name="consent")
+app.add_typer(coverage_app, name="coverage")
+app.add_typer(reminders_app, name="reminders")
+app.add_typer(samples_app, name="samples")
+
+
 if __name__ == "__main__":
     app()
