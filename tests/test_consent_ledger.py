@@ -144,6 +144,11 @@ def test_consent_is_given_in_a_language_the_person_understands_and_expires(sessi
         session, person, ConsentPurpose.JOB_MATCHING, "it", actors["op3"], expires_at=utcnow() + timedelta(days=365)
     )
     assert consents.authorise_view(session, CPI3, person.id or 0, "job_matching").consent_id == record.id
+    # The administrator supports job matching on ALFA's behalf, under the consent to the job centres.
+    assert (
+        consents.authorise_view(session, Actor("admin", Role.ADMIN), person.id or 0, "job_matching").organisation
+        == "cpi"
+    )
     later = utcnow() + timedelta(days=366)
     assert consents.active_consent(session, person.id or 0, ConsentPurpose.JOB_MATCHING, at=later) is None
     assert consents.consented_people(session, ConsentPurpose.JOB_MATCHING, ["cpi:3"], at=later) == {}

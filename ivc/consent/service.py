@@ -47,10 +47,11 @@ def covers(granted: str, wanted: str) -> bool:
 
 def organisations(actor: Actor) -> list[str]:
     """The organisation keys an actor works for: its role's organisation, narrowed by district."""
-    org = str(data_access().get("organisations", {}).get(actor.role.value, actor.role.value))
+    found = data_access().get("organisations", {}).get(actor.role.value, actor.role.value)
+    orgs = [str(o) for o in (found if isinstance(found, list) else [found])]
     if actor.region_wide or not actor.districts:
-        return [org]
-    return [f"{org}:{d}" for d in sorted(actor.districts)]
+        return orgs
+    return [f"{org}:{d}" for org in orgs for d in sorted(actor.districts)]
 
 
 def give_consent(
