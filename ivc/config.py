@@ -72,6 +72,21 @@ class Settings(BaseSettings):
     # Base address printed in the QR code of each document (the public verification page).
     verify_url: str = "https://ivc.regione.liguria.it/verifica"
     sql_echo: bool = False
+    # Deadlines and reminders (the ``ivc-reminders`` flow). Each job can be switched off; messages
+    # carry a link to the case (this base address + case id) and never personal data.
+    case_base_url: str = "https://ivc.regione.liguria.it/casi"
+    reminders_inactivity: bool = True
+    reminders_archiving: bool = True
+    reminders_late_results: bool = True
+    reminders_missing_evidence: bool = True
+    inactivity_warning_days: int = 60  # no activity for this long: the person and operator are warned
+    archive_after_days: int = 90  # no activity for this long (and warned, not contested): archived
+    archive_notice_days: int = 30  # at least this long between the warning and archiving
+    assessment_due_days: int = 30  # validation results expected within this many days of the request
+    exam_results_due_days: int = 7  # certification results expected within this many days of the exam
+    evidence_reminder_days: int = 21  # identification with weak evidence this long: remind the operator
+    # ALFA's random sample checks of dossiers (share of the population drawn).
+    sample_check_rate: float = 0.05
 
     @property
     def resolved_database_url(self) -> str:

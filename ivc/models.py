@@ -7,7 +7,7 @@ from ivc.audit.models import AuditEvent, AuditHead
 from ivc.auth.models import User
 from ivc.case.models import Case, CaseStateEntry, CaseStep, CaseTarget
 from ivc.claim.models import CompetenceClaim
-from ivc.consent.models import ConsentRecord
+from ivc.consent.models import ConsentRecord, DossierAccess
 from ivc.decision.models import Decision
 from ivc.document.models import IssuedDocument, RegisterCounter
 from ivc.evidence.models import EvidenceItem, EvidenceLink
@@ -27,9 +27,12 @@ from ivc.mediation.models import InterviewSession, MediatorBooking, MediatorNote
 from ivc.person.models import Person, Vulnerability
 from ivc.privacy.models import ErasureRecord
 from ivc.referral.models import Referral
+from ivc.reminder.models import ArchiveContest, Notification
+from ivc.samplecheck.models import SampleCheck, SampleCheckItem
 from ivc.territory.models import Territory
 
 __all__ = [
+    "ArchiveContest",
     "Assessment",
     "AssessmentResult",
     "AuditEvent",
@@ -42,6 +45,7 @@ __all__ = [
     "CompetenceClaim",
     "ConsentRecord",
     "Decision",
+    "DossierAccess",
     "ErasureRecord",
     "EscoConcept",
     "EscoRelation",
@@ -59,10 +63,13 @@ __all__ = [
     "MediatorBooking",
     "MediatorNote",
     "MediatorProfile",
+    "Notification",
     "Person",
     "Qualification",
     "Referral",
     "RegisterCounter",
+    "SampleCheck",
+    "SampleCheckItem",
     "ServiceAgreement",
     "Statement",
     "Territory",

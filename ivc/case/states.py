@@ -69,6 +69,7 @@ class Activity(StrEnum):
     ACTIVE = "active"
     WAITING = "waiting"
     INACTIVE = "inactive"
+    ARCHIVED = "archived"  # dormant for too long: set aside by the reminders job, reactivated on request
 
 
 @dataclass(frozen=True)

@@ -567,7 +567,7 @@ def match_vacancy_cmd(
             if csv_out or pdf_out:
                 from ivc.matching.service import shortlist_csv, shortlist_pdf, shortlist_rows
 
-                rows = shortlist_rows(session, matches)
+                rows = shortlist_rows(session, matches, get_actor(session, as_user))
                 if csv_out:
                     csv_out.write_text(shortlist_csv(rows), encoding="utf-8")
                 if pdf_out:
@@ -780,6 +780,14 @@ from ivc.cli import backup as _backup_cli  # noqa: E402
 app.add_typer(_audit_cli.app, name="audit")
 app.command("backup")(_backup_cli.backup)
 app.command("restore")(_backup_cli.restore)
+
+# Consent history, coverage, reminders and sample checks (ivc/cli/ledger.py).
+from ivc.cli.ledger import consent_app, coverage_app, reminders_app, samples_app  # noqa: E402
+
+app.add_typer(consent_app, name="consent")
+app.add_typer(coverage_app, name="coverage")
+app.add_typer(reminders_app, name="reminders")
+app.add_typer(samples_app, name="samples")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.case.models import Case
 from ivc.case.states import DocumentType
+from ivc.consent import service as consents
 from ivc.database.core import utcnow
 from ivc.document import credentials, pades
 from ivc.document.elements import missing_elements
@@ -171,8 +172,30 @@ def share_fields(session: Session, document: IssuedDocument, fields: list[str], 
     return document
 
 
-def get_document(session: Session, document_id: int) -> IssuedDocument:
+def get_document(
+    session: Session, document_id: int, actor: Actor | None = None, purpose: str | None = None
+) -> IssuedDocument:
+    """A document by id. With an actor (a person reading someone's dossier), the view must rest on
+    a consent or a legal basis, and is logged; without one it is the system's own read."""
     doc = session.get(IssuedDocument, document_id)
     if doc is None:
         raise NotFound(f"no document {document_id}", entity="document", key=document_id)
+    if actor is not None:
+        case = session.get(Case, doc.case_id)
+        assert case is not None
+        consents.view(session, actor, case.person_id, f"document {doc.number}", case.id, purpose)
     return doc
+
+
+def documents_for_case(
+    session: Session, case_id: int, actor: Actor, purpose: str | None = None
+) -> list[IssuedDocument]:
+    """The documents issued for a case, as someone reading the dossier sees them (authorised and
+    logged: one line in the access log for the list)."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", entity="case", key=case_id)
+    consents.view(session, actor, case.person_id, "issued documents", case_id, purpose)
+    return list(
+        session.exec(select(IssuedDocument).where(IssuedDocument.case_id == case_id).order_by(col(IssuedDocument.id)))
+    )

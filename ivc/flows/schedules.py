@@ -3,7 +3,7 @@ embedded default they are run by hand (``ivc monitoring report``) or by the host
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from ivc.monitoring.service import indicators
 
 MONTHLY_REPORT_CRON = "0 6 1 * *"  # 06:00 on the first of each month: the month just ended
 RETENTION_CRON = "30 2 * * *"  # every night: erasures due under the retention rules
+REMINDERS_CRON = "0 7 * * *"  # every day at 07:00: deadlines, reminders, archiving, then the outbox
 
 
 @flow(name="ivc-monthly-report")
@@ -48,3 +49,16 @@ def retention(dry_run: bool = False) -> dict[str, Any]:
         items = rules.apply(session, SYSTEM_ACTOR, dry_run=dry_run)
         blobs = 0 if dry_run else erasure.delete_pending_blobs(session, get_store())
     return {"dry_run": dry_run, "erased": [i.as_dict() for i in items], "blobs_deleted": blobs}
+
+
+@flow(name="ivc-reminders")
+def reminders(now: datetime | None = None) -> dict[str, int]:
+    """Run the deadline jobs that settings leave on, then hand the outbox to the sender. Safe to
+    rerun at any time: each reminder has a unique key, so nothing is sent twice."""
+    from ivc.reminder import service as reminder_service
+
+    with session_scope() as session:
+        counts = reminder_service.run_jobs(session, now)
+    with session_scope() as session:
+        counts["delivered"] = reminder_service.deliver(session)
+    return counts

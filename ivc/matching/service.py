@@ -24,6 +24,7 @@ from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.case.models import Case, CaseTarget
 from ivc.claim.models import CompetenceClaim
+from ivc.consent import service as consents
 from ivc.consent.models import ConsentPurpose
 from ivc.consent.service import active_consent
 from ivc.document.models import IssuedDocument
@@ -62,6 +63,7 @@ class Profile:
     territory: str
     italian_level: str
     skills: dict[str, Skill]
+    consent_id: int | None = None  # the job-matching consent that lets this dossier be matched
 
 
 @dataclass
@@ -77,15 +79,18 @@ def _require(actor: Actor) -> None:
     authorize(actor, Permission.MATCHING)
 
 
-def profiles(session: Session, case_ids: list[int] | None = None) -> list[Profile]:
-    """Dossiers of people who consented to job matching (now), with their weighted skills."""
+def profiles(session: Session, case_ids: list[int] | None = None, actor: Actor | None = None) -> list[Profile]:
+    """Dossiers of people who consented to job matching (now; to the actor's organisation when an
+    actor is given), with their weighted skills. The consent ledger is read on every call and no
+    index outlives a call, so a withdrawal removes the person from the very next match."""
+    recipients = consents.organisations(actor) if actor is not None else None
+    consented = consents.consented_people(session, ConsentPurpose.JOB_MATCHING, recipients)
     stmt = select(Case, Person).join(Person, col(Person.id) == col(Case.person_id))
+    stmt = stmt.where(col(Person.id).in_(list(consented)))
     if case_ids is not None:  # ids no database key can hold match nothing (and must not reach the driver)
         stmt = stmt.where(col(Case.id).in_([i for i in case_ids if 0 < i < 2**63]))
     out = []
     for case, person in session.exec(stmt).all():
-        if active_consent(session, person.id or 0, ConsentPurpose.JOB_MATCHING) is None:
-            continue
         titles = {e.id: e.title for e in session.exec(select(Experience).where(Experience.case_id == case.id))}
         skills: dict[str, Skill] = {}
 
@@ -112,7 +117,15 @@ def profiles(session: Session, case_ids: list[int] | None = None) -> list[Profil
         ):
             add(sug.uri, "declared", [titles[e] for e in sug.experience_ids if e in titles])
         out.append(
-            Profile(case.id or 0, person.id or 0, person.display_name, case.territory, person.italian_level, skills)
+            Profile(
+                case.id or 0,
+                person.id or 0,
+                person.display_name,
+                case.territory,
+                person.italian_level,
+                skills,
+                consented[person.id or 0],
+            )
         )
     return out
 
@@ -173,7 +186,7 @@ def _labels(session: Session, keys: set[str]) -> dict[str, str]:
     return {k: v.get("it") or v.get("en") or next(iter(v.values())) for k, v in found.items()}
 
 
-def _gap(session: Session, key: str, profile: Profile | None) -> str:
+def gap_action(session: Session, key: str, profile: Profile | None = None) -> str:
     """The cheapest way to close a missing skill: an open IVC step, or the repertory's training."""
     comp = session.exec(select(Competence).where(Competence.code == key)).first()
     if comp is None:  # an ESCO skill: the repertory competence that links to it (portable, small table)
@@ -205,7 +218,7 @@ def _explain(
     missing = [
         {"skill": k, "label": labels.get(k, k)} for k, w in wanted.items() if w >= ESSENTIAL and k not in profile.skills
     ]
-    return matched, missing, [_gap(session, m["skill"], profile) for m in missing]
+    return matched, missing, [gap_action(session, m["skill"], profile) for m in missing]
 
 
 def vacancy_wants(session: Session, vacancy: Vacancy) -> dict[str, float]:
@@ -222,12 +235,14 @@ def match_vacancy(session: Session, vacancy_id: int, actor: Actor, top: int = 20
     if vacancy is None:
         raise NotFound(f"no vacancy {vacancy_id}", entity="vacancy", key=vacancy_id)
     wanted = vacancy_wants(session, vacancy)
-    people = profiles(session)
+    people = profiles(session, actor=actor)
     index = MatchIndex(people)
     labels = _labels(session, set(wanted))
     out = []
     for i, score in index.top(wanted, top, territory=vacancy.territory, italian=vacancy.italian_level):
         p = people[i]
+        basis = consents.authorise_view(session, actor, p.person_id, "job_matching")
+        consents.log_view(session, actor, basis, p.person_id, f"matching: vacancy {vacancy.reference}", p.case_id)
         matched, missing, gap = _explain(session, wanted, p, labels)
         out.append(
             Match(
@@ -246,7 +261,7 @@ def match_vacancy(session: Session, vacancy_id: int, actor: Actor, top: int = 20
             entity_id=p.case_id,
             case_id=p.case_id,
             territory=p.territory,
-            after={"vacancy": vacancy.reference, "legal_basis": "consent:job_matching"},
+            after={"vacancy": vacancy.reference, "consent_id": basis.consent_id},
         )
     return out
 
@@ -254,10 +269,12 @@ def match_vacancy(session: Session, vacancy_id: int, actor: Actor, top: int = 20
 def match_person(session: Session, case_id: int, actor: Actor, top: int = 20) -> dict[str, list[Match]]:
     """Open vacancies and ESCO occupations ranked for one consented dossier."""
     _require(actor)
-    found = profiles(session, [case_id])
+    found = profiles(session, [case_id], actor=actor)
     if not found:
         raise PermissionDenied(f"case {case_id} has no active consent to job matching (or does not exist)")
     p = found[0]
+    basis = consents.authorise_view(session, actor, p.person_id, "job_matching")
+    consents.log_view(session, actor, basis, p.person_id, "matching: person", case_id)
     single = MatchIndex([p])  # built once, scored against every vacancy and occupation
     vacancies = []
     for vacancy in session.exec(select(Vacancy).where(col(Vacancy.open).is_(True))).all():
@@ -301,7 +318,7 @@ def match_person(session: Session, case_id: int, actor: Actor, top: int = 20) ->
         entity_id=case_id,
         case_id=case_id,
         territory=p.territory,
-        after={"legal_basis": "consent:job_matching"},
+        after={"consent_id": basis.consent_id},
     )
     return {"vacancies": sorted(vacancies, key=lambda m: -m.score)[:top], "occupations": occ_matches}
 
@@ -465,15 +482,26 @@ def create_vacancy(
     return vacancy
 
 
-def shortlist_rows(session: Session, matches: list[Match]) -> list[dict[str, str]]:
+def shortlist_rows(session: Session, matches: list[Match], actor: Actor | None = None) -> list[dict[str, str]]:
     """A shortlist to share with an employer: only what each person consented to share — name,
-    district, matched and missing skills; contacts only with consent to contact by employers."""
+    district, matched and missing skills; contacts only with consent to contact by employers
+    (to the actor's organisation, and the disclosure logged, when the actor is given)."""
     out = []
     for m in matches:
         case = session.get(Case, m.subject["case_id"])
         person = session.get(Person, case.person_id) if case else None
         contact = ""
-        if person is not None and active_consent(session, person.id or 0, ConsentPurpose.EMPLOYER_CONTACT):
+        if person is not None and actor is not None:
+            try:
+                basis = consents.authorise_view(session, actor, person.id or 0, "employer_contact")
+            except PermissionDenied:
+                pass
+            else:
+                consents.log_view(
+                    session, actor, basis, person.id or 0, "shortlist: contacts", case.id if case else None
+                )
+                contact = "; ".join(x for x in (person.phone, person.email) if x)
+        elif person is not None and active_consent(session, person.id or 0, ConsentPurpose.EMPLOYER_CONTACT):
             contact = "; ".join(x for x in (person.phone, person.email) if x)
         out.append(
             {
@@ -588,7 +616,7 @@ def search_dossiers(
                 .where(Qualification.code == code)
             )
         }
-    people = profiles(session)
+    people = profiles(session, actor=actor)
     persons = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_([x.person_id for x in people])))}
     labels = _labels(session, set(wanted))
     hits: list[DossierHit] = []
@@ -637,10 +665,12 @@ class Dossier:
 def open_dossier(session: Session, actor: Actor, case_id: int) -> Dossier:
     """One consented dossier, for a CPI advisor; the view is written to the audit log."""
     authorize(actor, Permission.DOSSIER_SEARCH)
-    found = profiles(session, [case_id])
+    found = profiles(session, [case_id], actor=actor)
     if not found:
         raise PermissionDenied(f"case {case_id} has no active consent to job matching (or does not exist)")
     p = found[0]
+    basis = consents.authorise_view(session, actor, p.person_id, "job_matching")
+    consents.log_view(session, actor, basis, p.person_id, "dossier", case_id)
     person = session.get(Person, p.person_id)
     labels = _labels(session, set(p.skills))
     comps = {c.code: c for c in session.exec(select(Competence).where(col(Competence.code).in_(list(p.skills))))}
@@ -662,15 +692,5 @@ def open_dossier(session: Session, actor: Actor, case_id: int) -> Dossier:
             select(IssuedDocument).where(IssuedDocument.case_id == case_id, col(IssuedDocument.revoked_at).is_(None))
         )
     ]
-    audit.record(
-        session,
-        actor,
-        "dossier.viewed",
-        entity="case",
-        entity_id=case_id,
-        case_id=case_id,
-        territory=p.territory,
-        after={"basis": "consent:job_matching"},
-    )
     spoken = sorted({lang.get("code", "") for lang in (person.languages if person else [])} - {""})
     return Dossier(p.case_id, p.name, p.territory, p.italian_level, spoken, skills, docs)

@@ -175,6 +175,15 @@ def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
         name="nightly", work_pool_name=pool, cron="30 2 * * *", print_next_steps=False, build=False, push=False
     )
     names.append(f"{retention.name}/nightly")
+    from ivc.flows.schedules import REMINDERS_CRON
+
+    reminders = cast(
+        Flow[..., Any], flow.from_source(source=str(source), entrypoint="ivc/flows/schedules.py:reminders")
+    )
+    reminders.deploy(
+        name="daily", work_pool_name=pool, cron=REMINDERS_CRON, print_next_steps=False, build=False, push=False
+    )
+    names.append(f"{reminders.name}/daily")
     return names
 
 

@@ -61,7 +61,7 @@ def render(actor: Actor, lang: str) -> None:
     with session_scope() as session:
         vacancy = session.get(Vacancy, chosen)
         matches = match_vacancy(session, chosen, actor)
-        rows = shortlist_rows(session, matches)
+        rows = shortlist_rows(session, matches, actor)
         assert vacancy is not None
         pdf = shortlist_pdf(vacancy, rows)
     if not matches:

@@ -1,0 +1,1 @@
+"""Evidence coverage of a case's target qualification and the gap to certification."""

@@ -1,0 +1,1 @@
+"""ALFA's random sample checks of dossiers (announced in the service agreement)."""
