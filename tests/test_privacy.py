@@ -30,7 +30,7 @@ from ivc.evidence.storage import get_store
 from ivc.experience.models import Experience
 from ivc.flows.schedules import retention
 from ivc.person.models import Person, Vulnerability
-from ivc.person.service import register_person
+from ivc.person.service import get_person, register_person
 from ivc.privacy.erasure import delete_pending_blobs, erase_person
 from ivc.privacy.export import export_person
 from ivc.privacy.models import ErasureRecord
@@ -282,3 +282,55 @@ def test_the_command_line_exports_erases_and_reports(session: Session, two_peopl
     assert plan.exit_code == 0 and "0 due" in plan.output
     status = runner.invoke(app, ["keys", "status"])
     assert status.exit_code == 0 and "active" in status.output and "plaintext" not in status.output
+
+
+def test_erasure_also_removes_statements_mediator_notes_and_referrals(session: Session) -> None:
+    from ivc.experience.service import ExperienceIn, add_experience
+    from ivc.mediation import service as mediation
+    from ivc.mediation.models import MediatorNote, Statement
+    from ivc.referral import service as referrals
+    from ivc.referral.models import Referral
+    from ivc.referral.service import ReferralIn
+
+    actors = staff(session)
+
+    def interview(case: Case) -> None:
+        exp = add_experience(
+            session,
+            case,
+            ExperienceIn(kind="work", title="Sarta", language="ar", text_original="كنت خياطة", text_it="Ero sarta"),
+            actors["op3"],
+        )
+        mediation.record_statement(
+            session, case, actors["med"], language="ar", text_original="كنت خياطة في تونس",
+            text_it="Ero sarta in Tunisia", translated_by="med", experience_id=exp.id,
+        )  # fmt: skip
+        mediation.add_note(session, case, "contesto culturale riservato", actors["med"])
+        referrals.send(
+            session,
+            get_person(session, case.person_id),
+            ReferralIn.model_validate(
+                {
+                    "from_service": "ivc",
+                    "to_service": "cpi",
+                    "reason": "orientamento",
+                    "request": "iscrizione al CPI",
+                    "urgency": "normal",
+                    "consent_basis": "public_task",
+                    "contact_operator": "op3",
+                    "case_id": case.id,
+                }
+            ),
+            actors["op3"],
+        )
+
+    case = advance_to(session, actors, CaseState.CLOSED, during_identification=interview)
+    session.commit()
+    record = erase_person(session, case.person_id, ADMIN)
+    session.commit()
+    for model in (Statement, MediatorNote, Referral):
+        assert not session.exec(select(model).where(model.case_id == case.id)).all()  # type: ignore[attr-defined]
+    assert record.removed["statements"] == 1 and record.removed["mediator_notes"] == 1
+    assert record.removed["referrals"] == 1
+    dump = _all_rows_text()
+    assert "كنت خياطة في تونس" not in dump and "contesto culturale riservato" not in dump

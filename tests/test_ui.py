@@ -302,3 +302,20 @@ def test_cpi_advisor_adds_a_vacancy_and_sees_only_consented_people(session: Sess
     assert any("salvata" in s.value for s in at.success)
     names = [e.label for e in at.expander if "Ben Salah" in e.label]
     assert len(names) == 1  # only the consenting person
+
+
+def test_repeated_wrong_passwords_in_the_interface_lock_the_account(session: Session) -> None:
+    staff(session)
+    set_password(session, "op3", PASSWORD, get_actor(session, "admin"))
+    session.commit()
+    at = _app().run()
+    for _ in range(5):
+        at.text_input(key="signin_username").set_value("op3")
+        at.text_input(key="signin_password").set_value("tentativo sbagliato")
+        at.button[0].click().run()
+    at.text_input(key="signin_password").set_value(PASSWORD)
+    at.button[0].click().run()
+    assert "username" not in at.session_state  # locked: even the right password is refused for a while
+    session.expire_all()
+    user = session.exec(select(User).where(User.username == "op3")).one()
+    assert user.locked_until is not None

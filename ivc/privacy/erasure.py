@@ -32,9 +32,11 @@ from ivc.evidence.models import EvidenceItem, EvidenceLink
 from ivc.evidence.storage import EvidenceStore
 from ivc.experience.models import Experience
 from ivc.mapping.models import EscoSuggestion
+from ivc.mediation.models import InterviewSession, MediatorBooking, MediatorNote, Statement
 from ivc.person.models import Person, Vulnerability
 from ivc.privacy import rules
 from ivc.privacy.models import ErasureRecord
+from ivc.referral.models import Referral
 
 ERASERS = frozenset({Role.ADMIN, Role.SYSTEM})
 
@@ -93,6 +95,12 @@ def _erase_case_rows(session: Session, case: Case, removed: dict[str, int]) -> l
         ("decisions", delete(Decision).where(col(Decision.case_id) == case_id)),
         ("service_agreements", delete(ServiceAgreement).where(col(ServiceAgreement.case_id) == case_id)),
         ("esco_suggestions", delete(EscoSuggestion).where(col(EscoSuggestion.case_id) == case_id)),
+        # The interview as it was obtained: statements, mediators' notes, sessions, bookings.
+        ("statements", delete(Statement).where(col(Statement.case_id) == case_id)),
+        ("mediator_notes", delete(MediatorNote).where(col(MediatorNote.case_id) == case_id)),
+        ("interview_sessions", delete(InterviewSession).where(col(InterviewSession.case_id) == case_id)),
+        ("mediator_bookings", delete(MediatorBooking).where(col(MediatorBooking.case_id) == case_id)),
+        ("referrals", delete(Referral).where(col(Referral.case_id) == case_id)),
         ("claims", delete(CompetenceClaim).where(col(CompetenceClaim.case_id) == case_id)),
         ("experiences", delete(Experience).where(col(Experience.case_id) == case_id)),
         ("case_steps", delete(CaseStep).where(col(CaseStep.case_id) == case_id)),
@@ -208,6 +216,9 @@ def erase_person(session: Session, person_id: int, actor: Actor, *, reason: str 
         session, delete(Vulnerability).where(col(Vulnerability.person_id) == person_id)
     )
     removed["consents"] = _delete(session, delete(ConsentRecord).where(col(ConsentRecord.person_id) == person_id))
+    removed["referrals"] = removed.get("referrals", 0) + _delete(
+        session, delete(Referral).where(col(Referral.person_id) == person_id)
+    )
     _empty_person(person)
     session.add(person)
     removed["person_identity"] = 1

@@ -21,11 +21,15 @@ def render(lang: str) -> None:
         password = st.text_input(t("signin.password", lang), key="signin_password", type="password", max_chars=1024)
         submitted = st.form_submit_button(t("signin.submit", lang))
     if submitted:
-        try:
-            with session_scope() as session:
+        refused: IVCError | None = None
+        # A failed attempt is still committed: it counts towards the temporary lock.
+        with session_scope() as session:
+            try:
                 actor = sign_in(session, username, password)
-        except IVCError as exc:
-            show_error(exc, lang)
+            except IVCError as exc:
+                refused = exc
+        if refused is not None:
+            show_error(refused, lang)
         else:
             st.session_state["username"] = actor.username
             st.session_state.pop("page", None)
