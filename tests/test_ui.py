@@ -319,3 +319,26 @@ def test_repeated_wrong_passwords_in_the_interface_lock_the_account(session: Ses
     session.expire_all()
     user = session.exec(select(User).where(User.username == "op3")).one()
     assert user.locked_until is not None
+
+
+def test_alfa_queue_shows_age_against_the_service_level_and_filters_late_cases(session: Session) -> None:
+    from datetime import timedelta
+
+    from ivc.database.core import utcnow
+
+    actors = staff(session)
+    old = advance_to(session, actors, CaseState.VALIDATION)
+    fresh = advance_to(session, actors, CaseState.VALIDATION)
+    old.state_entered_at = utcnow() - timedelta(days=40)  # service level for validation: 30 days
+    session.add(old)
+    session.commit()
+    at = _page(_app("alfa"), "queue")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["Caso"]) == [old.id, fresh.id]  # longest waiting first
+    assert list(table["In ritardo"]) == ["⚠", ""]
+    assert any("oltre il livello di servizio" in w.value for w in at.warning)
+    at.toggle(key="q_only_late").set_value(True).run()
+    assert list(at.dataframe[0].value["Caso"]) == [old.id]
+    at.selectbox(key="q_who").set_value("unassigned").run()
+    assert list(at.dataframe[0].value["Caso"]) == [old.id]

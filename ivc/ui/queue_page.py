@@ -50,6 +50,9 @@ def render(actor: Actor, lang: str) -> None:
         format_func=lambda s: t(f"states.{s}", lang),
         key="q_states",
     )
+    c1, c2 = st.columns(2)
+    min_days = c1.number_input(t("queue.min_days", lang), min_value=0, max_value=3650, value=0, key="q_min_days")
+    only_late = c2.toggle(t("queue.only_late", lang), key="q_only_late")
     try:
         with session_scope() as session:
             rows = cases.work_queue(
@@ -64,6 +67,12 @@ def render(actor: Actor, lang: str) -> None:
     except IVCError as exc:
         show_error(exc, lang)
         return
+    rows = [
+        r
+        for r in rows
+        if days_since(r.state_entered_at) >= min_days
+        and (not only_late or overdue(r.state, days_since(r.state_entered_at)))
+    ]
     if not rows:
         st.info(t("queue.empty", lang))
         return
