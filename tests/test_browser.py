@@ -166,7 +166,9 @@ def _journey(page: Any, server: str, evidence: Path, tmp_path: Path) -> None:
 
     # Evidence upload
     page.get_by_role("tab", name="Evidenze").click()
-    page.locator('input[type="file"]').first.set_input_files(str(evidence))
+    # The file travels to the server on its own request: wait for it before submitting the form.
+    with page.expect_response(lambda r: "upload_file" in r.url and r.request.method == "PUT", timeout=LONG):
+        page.locator('input[type="file"]').first.set_input_files(str(evidence))
     page.get_by_label("Titolo", exact=True).fill("Attestato di servizio")
     page.get_by_role("button", name="Aggiungi l'evidenza").click()
     page.get_by_text("Evidenza aggiunta").wait_for(timeout=LONG)
