@@ -93,3 +93,35 @@ def test_the_monthly_report_flow_writes_a_pdf_without_people(session: Session) -
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(fh.read())).pages)
     assert f"Monitoraggio del servizio IVC — {month}" in " ".join(text.split())
     assert "O.PARTICIPANTS" in text and "Ben Salah" not in text and "Amina" not in text
+
+
+def test_mediation_sessions_hours_and_languages_are_counted(session: Session) -> None:
+    from datetime import UTC, datetime
+
+    from ivc.mediation import service as mediation
+
+    actors = staff(session)
+    first = advance_to(session, actors, CaseState.IDENTIFICATION)
+    second = advance_to(session, actors, CaseState.IDENTIFICATION)
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    mediation.record_session(
+        session, first, actors["op3"], started_at=start, duration_minutes=90, languages=["ar", "it"], mediator="med"
+    )
+    mediation.record_session(
+        session,
+        first,
+        actors["op3"],
+        started_at=start.replace(day=9),
+        duration_minutes=30,
+        languages=["ar"],
+        mediator="med",
+    )
+    mediation.record_session(session, second, actors["op3"], started_at=start, duration_minutes=45, languages=["it"])
+    figures = indicators(session, MON)["mediation"]
+    assert figures == {
+        "sessions": 3,
+        "with_mediator": 2,
+        "mediated_hours": 2.0,
+        "cases_with_mediator": 1,
+        "by_language": {"ar": 2, "it": 2},
+    }

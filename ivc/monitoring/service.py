@@ -25,6 +25,7 @@ from ivc.case.states import CaseState
 from ivc.config import get_settings
 from ivc.document.models import IssuedDocument
 from ivc.errors import PermissionDenied
+from ivc.mediation.models import InterviewSession
 from ivc.person.models import Person, Vulnerability
 
 PHASES = [s.value for s in CaseState if s is not CaseState.CLOSED]
@@ -150,7 +151,23 @@ def indicators(session: Session, actor: Actor, **filters: Any) -> dict[str, Any]
         durations[e.state].append((e.left_at - e.entered_at).total_seconds() / 86400)
     result["median_days"] = {k: round(statistics.median(v), 2) for k, v in durations.items()}
     result["people"] = len({r.person_id for r in data})
+    result["mediation"] = mediation_figures(session, ids)
     return result
+
+
+def mediation_figures(session: Session, case_ids: list[int]) -> dict[str, Any]:
+    """Interview sessions of these cases: how many, how many with a mediator, hours, and sessions
+    per language used (a session in two languages counts for each)."""
+    sessions = list(session.exec(select(InterviewSession).where(col(InterviewSession.case_id).in_(case_ids))))
+    mediated = [s for s in sessions if s.mediator]
+    by_language: Counter[str] = Counter(lang for s in sessions for lang in sorted(set(s.languages)))
+    return {
+        "sessions": len(sessions),
+        "with_mediator": len(mediated),
+        "mediated_hours": round(sum(s.duration_minutes for s in mediated) / 60, 1),
+        "cases_with_mediator": len({s.case_id for s in mediated}),
+        "by_language": dict(sorted(by_language.items())),
+    }
 
 
 def pseudonym(export_key: str, person_id: int) -> str:

@@ -38,6 +38,14 @@ def render(actor: Actor, lang: str) -> None:
     st.bar_chart({t(f"states.{k}", lang): (v if v >= 5 else 0) for k, v in figures["funnel"].items()}, horizontal=True)
     st.subheader(t("monitoring.median_days", lang))
     st.bar_chart({t(f"states.{k}", lang): v for k, v in figures["median_days"].items()})
+    mediation = figures["mediation"]
+    st.subheader(t("monitoring.mediation", lang))
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("monitoring.sessions", lang), suppress(mediation["sessions"]))
+    c2.metric(t("monitoring.with_mediator", lang), suppress(mediation["with_mediator"]))
+    c3.metric(t("monitoring.mediated_hours", lang), mediation["mediated_hours"])
+    if mediation["by_language"]:
+        st.bar_chart({k: (v if v >= 5 else 0) for k, v in mediation["by_language"].items()})
     st.subheader(t("monitoring.indicators", lang))
     st.dataframe(
         [
