@@ -56,3 +56,9 @@ class IntegrityFailure(IVCError):
     """Stored content does not match its recorded hash."""
 
     code = "integrity"
+
+
+class StorageFull(IVCError):
+    """The file store has no space left (or its quota is used up); nothing was saved."""
+
+    code = "storage_full"

@@ -4,6 +4,11 @@
 ``ab/cd/<sha256>``, writes through a temporary file and an atomic link (never overwriting), and
 verifies the hash on every read. An S3-compatible backend implements the same methods.
 
+A full disk (``ENOSPC``/``EDQUOT``) surfaces as ``StorageFull`` and leaves nothing behind: the
+temporary file is removed and no blob appears under its key, so the upload can simply be retried
+once space is freed. A process killed mid-write leaves at most a temporary file under ``tmp/``,
+which no listing shows and which the store sweeps once it is a day old.
+
 With a ``BlobCipher`` (what ``get_store`` gives) the stored bytes are sealed with the active data
 key; the key stays the sha256 of the *plaintext*, so deduplication and the integrity check (after
 opening) work as before, and legacy plaintext blobs still read. ``reseal`` rewrites one blob under
@@ -13,20 +18,28 @@ the active key (key rotation); ``delete`` exists for erasure of blobs no record 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
+import logging
 import os
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from ivc.crypto.blobs import BlobCipher
 from ivc.crypto.blobs import key_id_of as _sealed_with
-from ivc.errors import IntegrityFailure, NotFound, ValidationFailed
+from ivc.errors import IntegrityFailure, NotFound, StorageFull, ValidationFailed
+from ivc.faults import failpoint
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
+_STALE_TMP_SECONDS = 24 * 3600  # older than any upload in progress: left by a killed process
+_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,7 @@ def _too_large(max_bytes: int) -> ValidationFailed:
     return ValidationFailed(f"file is larger than the limit of {max_bytes} bytes", field="file", limit=max_bytes)
 
 
-def _copy_hashing(stream: BinaryIO, out: BinaryIO, max_bytes: int | None) -> tuple[str, int]:
+def _copy_hashing(stream: BinaryIO, write: Callable[[bytes], object], max_bytes: int | None) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     while chunk := stream.read(_CHUNK):
@@ -71,14 +84,35 @@ def _copy_hashing(stream: BinaryIO, out: BinaryIO, max_bytes: int | None) -> tup
         if max_bytes is not None and size > max_bytes:
             raise _too_large(max_bytes)
         digest.update(chunk)
-        out.write(chunk)
+        write(chunk)
     return digest.hexdigest(), size
 
 
 def _read_all(stream: BinaryIO, max_bytes: int | None) -> bytes:
     buffer = io.BytesIO()
-    _copy_hashing(stream, buffer, max_bytes)
+    _copy_hashing(stream, buffer.write, max_bytes)
     return buffer.getvalue()
+
+
+def _write_chunk(out: BinaryIO, chunk: bytes | memoryview) -> None:
+    """Where blob bytes reach the local disk, a chunk at a time (crash tests stop here)."""
+    out.write(chunk)
+    failpoint("evidence_mid_write")
+
+
+@contextlib.contextmanager
+def _full_disk_is_storage_full(where: str) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _FULL:
+            raise
+        log.error("evidence store full at %s: %s", where, exc)
+        raise StorageFull(
+            "the evidence store has no space left: nothing was saved; free some space (or raise the quota) "
+            "and upload the file again",
+            code="storage_full",
+        ) from exc
 
 
 def _open(cipher: BlobCipher | None, raw: bytes, key: str) -> bytes:
@@ -96,12 +130,25 @@ class LocalContentStore:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "tmp").mkdir(exist_ok=True)
+        self._sweep_stale_tmp()
+
+    def _sweep_stale_tmp(self) -> None:
+        # Only old files: a younger one may be another process's upload in progress.
+        cutoff = time.time() - _STALE_TMP_SECONDS
+        for path in (self.root / "tmp").iterdir():
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
 
     def _path(self, key: str) -> Path:
         key = _check_key(key)
         return self.root / key[:2] / key[2:4] / key
 
     def put(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredBlob:
+        with _full_disk_is_storage_full(str(self.root)):
+            return self._put(stream, max_bytes)
+
+    def _put(self, stream: BinaryIO, max_bytes: int | None) -> StoredBlob:
         fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
         try:
             with os.fdopen(fd, "wb") as tmp:
@@ -109,9 +156,11 @@ class LocalContentStore:
                     # Sealed in memory (uploads are bounded): plaintext never touches the disk.
                     data = _read_all(stream, max_bytes)
                     key, size = hashlib.sha256(data).hexdigest(), len(data)
-                    tmp.write(self.cipher.seal(data, key))
+                    sealed = memoryview(self.cipher.seal(data, key))
+                    for start in range(0, len(sealed), _CHUNK):
+                        _write_chunk(tmp, sealed[start : start + _CHUNK])
                 else:
-                    key, size = _copy_hashing(stream, tmp, max_bytes)
+                    key, size = _copy_hashing(stream, lambda chunk: _write_chunk(tmp, chunk), max_bytes)
                 tmp.flush()
                 os.fsync(tmp.fileno())
             final = self._path(key)
@@ -156,14 +205,15 @@ class LocalContentStore:
         if self.cipher is None or self.sealed_with(key) == self.cipher.active_key():
             return False
         sealed = self.cipher.seal(self.get(key), key)
-        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
-        os.close(fd)
-        try:
-            self._write_tmp(tmp_name, sealed)
-            os.replace(tmp_name, self._path(key))  # same plaintext: the one overwrite allowed
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_name)
+        with _full_disk_is_storage_full(str(self.root)):
+            fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
+            os.close(fd)
+            try:
+                self._write_tmp(tmp_name, sealed)
+                os.replace(tmp_name, self._path(key))  # same plaintext: the one overwrite allowed
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp_name)
         return True
 
     def delete(self, key: str) -> bool:
@@ -212,8 +262,8 @@ class S3ContentStore:
             if not self.exists(key):  # never overwrite: the same key always holds the same bytes
                 self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=self.cipher.seal(data, key))
             return StoredBlob(key, size)
-        with tempfile.TemporaryFile() as tmp:
-            key, size = _copy_hashing(stream, tmp, max_bytes)
+        with _full_disk_is_storage_full("the local spool"), tempfile.TemporaryFile() as tmp:
+            key, size = _copy_hashing(stream, tmp.write, max_bytes)
             if not self.exists(key):
                 tmp.seek(0)
                 self.client.upload_fileobj(tmp, self.bucket, self._key(key))
