@@ -155,7 +155,8 @@ def _journey(page: Any, server: str, evidence: Path, tmp_path: Path) -> None:
     page.get_by_text("Casi", exact=True).first.click()
     page.get_by_role("tab", name="Colloquio guidato").click()
     page.get_by_label("Titolo (es. cuoca in un ristorante)").fill("Cuoco in un ristorante ad Asmara")
-    page.get_by_label("Le sue parole, nella sua lingua").fill("ኣብ ቤት መግቢ ኣብ ኣስመራ ከም ኮኪ ሰሪሐ")
+    page.get_by_label("Lingua delle parole della persona (codice)").fill("ar")
+    page.get_by_label("Le sue parole, nella sua lingua").fill("كنت طباخا في مطعم في أسمرة")
     page.get_by_label("La traduzione in italiano").fill(
         "Ho lavorato come cuoco in un ristorante: preparavo i primi piatti, pulivo il pesce "
         "e tenevo in ordine la cucina rispettando le norme igieniche."
@@ -185,12 +186,14 @@ def _journey(page: Any, server: str, evidence: Path, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Documenti").click()
     page.get_by_role("button", name="Rilascia il documento di trasparenza").click()
     page.get_by_text("Codice di verifica").first.wait_for(timeout=LONG)
+    page.get_by_role("button", name="Rilascia il documento di trasparenza").wait_for(state="hidden", timeout=LONG)
+    page.get_by_role("img").first.wait_for(timeout=LONG)  # the first page of the dossier, as a preview
     _shot(page, "06-dossier", tmp_path)
 
     # Ask for validation, then hand over to ALFA
     page.get_by_role("tab", name="Panoramica").click()
     page.get_by_role("button", name="Chiedi la validazione").click()
-    page.get_by_text("Validazione", exact=True).first.wait_for(timeout=LONG)
+    page.get_by_text("Fatto.", exact=True).wait_for(timeout=LONG)
     page.get_by_role("button", name="Esci").click()
 
     _sign_in(page, server, "alfa")

@@ -18,7 +18,7 @@ from ivc.document.render import render_pdf
 from ivc.errors import IVCError
 from ivc.framework.service import framework_overview, import_repertory
 from ivc.i18n import NAMES, person_languages, t
-from ivc.ui.common import show_error
+from ivc.ui.common import flash, show_error
 from ivc.ui.documents_tab import first_page_png
 
 DISTRICTS = ["1", "2", "3", "4", "5"]
@@ -84,7 +84,7 @@ def _users(actor: Actor, lang: str) -> None:
         except IVCError as exc:
             show_error(exc, lang)
         else:
-            st.success(t("admin.created", lang, user=username))
+            flash(t("admin.created", lang, user=username))
             st.rerun()
     names = [u.username for u in users]
     if not names:
@@ -113,7 +113,7 @@ def _users(actor: Actor, lang: str) -> None:
         except IVCError as exc:
             show_error(exc, lang)
         else:
-            st.success(t("admin.saved", lang))
+            flash(t("admin.saved", lang))
             st.rerun()
 
 

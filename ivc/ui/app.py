@@ -24,6 +24,7 @@ from ivc.ui import (
     signin,
     verify_page,
 )
+from ivc.ui.common import show_flash
 from ivc.ui.navigation import pages_for
 
 
@@ -46,6 +47,7 @@ def main() -> None:
     )
     st.title(t("app.title", lang))
     st.caption(t("app.subtitle", lang))
+    show_flash()
     actor = _current_actor()
     pages = pages_for(actor)
     if st.session_state.get("page") not in pages:

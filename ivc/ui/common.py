@@ -43,3 +43,17 @@ def advance(case_ids: list[int], lang: str) -> None:
     with st.status(t("ui.running_steps", lang), expanded=False) as status:
         advance_cases(case_ids)
         status.update(label=t("ui.steps_done", lang), state="complete")
+
+
+def flash(message: str) -> None:
+    """A confirmation that survives the rerun that follows a change (shown once, then gone)."""
+    st.session_state["flash"] = message
+
+
+def show_flash() -> None:
+    """Always takes one slot, empty or not: the elements below keep their place in the page, so
+    widgets such as tabs keep their state across the rerun."""
+    slot = st.empty()
+    message = st.session_state.pop("flash", None)
+    if message:
+        slot.success(message)

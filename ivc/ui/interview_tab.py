@@ -15,7 +15,7 @@ from ivc.experience.models import INTERVIEW_STEPS
 from ivc.experience.service import ExperienceIn, add_experience, experiences_for_case
 from ivc.i18n import NAMES, person_languages, t
 from ivc.person.models import Person
-from ivc.ui.common import advance, in_language, show_error
+from ivc.ui.common import advance, flash, in_language, show_error
 
 
 def render(actor: Actor, case_id: int, lang: str) -> None:
@@ -94,7 +94,7 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
             st.error(t("errors.invalid_input", lang, detail=_first_error(exc)))
         else:
             advance([case_id], lang)  # suggestions for the new text
-            st.success(t("interview.saved", lang))
+            flash(t("interview.saved", lang))
             st.rerun()
 
     for e in [e for e in recorded if e.kind == kind.value]:

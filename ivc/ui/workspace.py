@@ -16,7 +16,7 @@ from ivc.framework.models import text_in
 from ivc.i18n import t
 from ivc.person.models import Person
 from ivc.ui import documents_tab, evidence_tab, interview_tab, mapping_tab, review_tab
-from ivc.ui.common import advance, days_since, show_error
+from ivc.ui.common import advance, days_since, flash, show_error
 
 
 def render(actor: Actor, case_id: int, lang: str) -> None:
@@ -118,7 +118,7 @@ def _perform(actor: Actor, case_id: int, version: int, action: Action, lang: str
         show_error(exc, lang)
         return
     advance([case_id], lang)
-    st.success(t("case.done", lang))
+    flash(t("case.done", lang))
     st.rerun()
 
 
