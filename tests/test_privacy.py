@@ -326,6 +326,11 @@ def test_erasure_also_removes_statements_mediator_notes_and_referrals(session: S
 
     case = advance_to(session, actors, CaseState.CLOSED, during_identification=interview)
     session.commit()
+    from ivc.privacy.export import collect
+
+    held = collect(session, case.person_id)  # the person's copy holds them too, without the mediator's note
+    assert [s["text_original"] for s in held["statements"]] == ["كنت خياطة في تونس"]
+    assert len(held["referrals"]) == 1 and "contesto culturale riservato" not in json.dumps(held, default=str)
     record = erase_person(session, case.person_id, ADMIN)
     session.commit()
     for model in (Statement, MediatorNote, Referral):

@@ -36,7 +36,9 @@ from ivc.evidence.storage import EvidenceStore
 from ivc.experience.models import Experience
 from ivc.i18n import t
 from ivc.mapping.models import EscoSuggestion
+from ivc.mediation.models import InterviewSession, MediatorBooking, Statement
 from ivc.person.models import Person, Vulnerability
+from ivc.referral.models import Referral
 
 EXPORTERS = frozenset({Role.OPERATOR, Role.ALFA_REVIEWER, Role.ADMIN})
 
@@ -88,6 +90,14 @@ def collect(session: Session, person_id: int) -> dict[str, Any]:
             session, select(ServiceAgreement).where(col(ServiceAgreement.case_id).in_(case_ids))
         ),
         "experiences": _rows(session, select(Experience).where(col(Experience.case_id).in_(case_ids))),
+        # How the interview was obtained: sessions, statements in the person's words, bookings, and
+        # referrals between services. Mediators' cultural notes are working material and stay out.
+        "interview_sessions": _rows(
+            session, select(InterviewSession).where(col(InterviewSession.case_id).in_(case_ids))
+        ),
+        "statements": _rows(session, select(Statement).where(col(Statement.case_id).in_(case_ids))),
+        "mediator_bookings": _rows(session, select(MediatorBooking).where(col(MediatorBooking.case_id).in_(case_ids))),
+        "referrals": _rows(session, select(Referral).where(col(Referral.person_id) == person_id)),
         "evidence": [_row(e) for e in evidence],
         "evidence_links": _rows(session, select(EvidenceLink).where(col(EvidenceLink.evidence_id).in_(evidence_ids))),
         "claims": _rows(session, select(CompetenceClaim).where(col(CompetenceClaim.case_id).in_(case_ids))),
@@ -116,6 +126,8 @@ SECTIONS = (
     "consents",
     "cases",
     "experiences",
+    "statements",
+    "referrals",
     "evidence",
     "claims",
     "assessments",
