@@ -50,3 +50,7 @@ def forbidden_char(text: str, allow: str = "") -> str | None:
         if unicodedata.category(ch) in ("Cc", "Cs") or ch in BIDI_CONTROLS:
             return ch
     return None
+
+
+# A BCP 47-style language code as ivc stores it: "ar", "ti", "pt-BR".
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")

@@ -9,7 +9,6 @@ Purposes, bases and organisations are data (``reference/data_access.yaml``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,9 +24,9 @@ from ivc.database.core import utcnow
 from ivc.errors import NotFound, PermissionDenied, ValidationFailed
 from ivc.person.models import CEFR_LEVELS, Person
 from ivc.reference import data_access
-from ivc.text import forbidden_char
+from ivc.text import LANGUAGE_CODE, forbidden_char
 
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_LANG = LANGUAGE_CODE
 
 # Italian at A2 or above is enough to follow a notice read and explained in Italian.
 _ITALIAN_UNDERSTOOD = frozenset(CEFR_LEVELS[CEFR_LEVELS.index("A2") :])

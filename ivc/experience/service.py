@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from datetime import date
 
@@ -17,6 +16,7 @@ from ivc.case.models import Case
 from ivc.case.states import CaseState
 from ivc.errors import DomainError
 from ivc.experience.models import Experience, ExperienceKind, LearningContext
+from ivc.text import LANGUAGE_CODE
 
 _CONTEXT = {
     ExperienceKind.WORK: LearningContext.NON_FORMAL,
@@ -29,7 +29,7 @@ _CONTEXT = {
 }
 
 
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_LANG = LANGUAGE_CODE
 # Zero-width (non-)joiners are format characters that Persian, Arabic and Indic words need.
 _JOINERS = "\u200c\u200d"
 _EARLIEST = date(1900, 1, 1)

@@ -15,10 +15,10 @@ from ivc.auth.roles import Actor
 from ivc.errors import NotFound, ValidationFailed
 from ivc.person.models import CEFR_LEVELS, Gender, Person, ReferralSource, Vulnerability, VulnerabilityKind
 from ivc.territory.service import require_territory
-from ivc.text import forbidden_char
+from ivc.text import LANGUAGE_CODE, forbidden_char
 
 _CF = re.compile(r"^[A-Z0-9]{16}$")
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_LANG = LANGUAGE_CODE
 
 
 class LanguageSpoken(BaseModel):

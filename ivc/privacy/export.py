@@ -34,7 +34,7 @@ from ivc.errors import DomainError, NotFound, PermissionDenied
 from ivc.evidence.models import EvidenceItem, EvidenceLink
 from ivc.evidence.storage import EvidenceStore
 from ivc.experience.models import Experience
-from ivc.i18n import t
+from ivc.i18n import is_rtl, t
 from ivc.mapping.models import EscoSuggestion
 from ivc.mediation.models import InterviewSession, MediatorBooking, Statement
 from ivc.person.models import Person, Vulnerability
@@ -176,7 +176,7 @@ def summary_html(data: dict[str, Any], lang: str) -> str:
         "body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse;margin:.5em 0}"
         "th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
     )
-    direction = "rtl" if lang.split("-")[0] in ("ar", "fa", "ur", "he", "ps") else "ltr"
+    direction = "rtl" if is_rtl(lang) else "ltr"
     return (
         f'<!doctype html><html lang="{html.escape(lang)}" dir="{direction}"><head><meta charset="utf-8">'
         f"<title>{html.escape(t('privacy.export.title', lang))}</title><style>{style}</style></head><body>"

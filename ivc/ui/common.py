@@ -40,6 +40,7 @@ def days_since(moment: datetime | None) -> float:
 def advance(case_ids: list[int], lang: str) -> None:
     """Run the automated steps these cases now need (suggestions, documents…), showing progress."""
     from ivc.flows.advance import advance_cases  # importing ivc.flows configures Prefect first
+
     with st.status(t("ui.running_steps", lang), expanded=False) as status:
         advance_cases(case_ids)
         status.update(label=t("ui.steps_done", lang), state="complete")
@@ -57,3 +58,12 @@ def show_flash() -> None:
     message = st.session_state.pop("flash", None)
     if message:
         slot.success(message)
+
+
+def first_error(exc: ValueError) -> str:
+    """The first field error of a pydantic validation, as "field: why"."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        return f"{'.'.join(str(x) for x in first.get('loc', ()))}: {first.get('msg', '')}"
+    return str(exc)

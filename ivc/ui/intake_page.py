@@ -24,8 +24,7 @@ from ivc.framework.models import Framework, Qualification, text_in
 from ivc.i18n import NAMES, person_languages, t
 from ivc.person.models import CEFR_LEVELS, Gender, ReferralSource, VulnerabilityKind
 from ivc.person.service import PersonIn, register_person
-from ivc.ui.common import advance, in_language, show_error
-from ivc.ui.interview_tab import _first_error
+from ivc.ui.common import advance, first_error, in_language, show_error
 
 
 def parse_languages(text: str) -> list[dict[str, str]]:
@@ -187,7 +186,7 @@ def render(actor: Actor, lang: str) -> None:
         show_error(exc, lang)
         return
     except ValueError as exc:
-        st.error(t("errors.invalid_input", lang, detail=_first_error(exc)))
+        st.error(t("errors.invalid_input", lang, detail=first_error(exc)))
         return
     advance([case_id], lang)
     st.success(t("intake.saved", lang, id=case_id))

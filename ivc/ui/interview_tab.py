@@ -15,7 +15,7 @@ from ivc.experience.models import INTERVIEW_STEPS
 from ivc.experience.service import ExperienceIn, add_experience, experiences_for_case
 from ivc.i18n import NAMES, person_languages, t
 from ivc.person.models import Person
-from ivc.ui.common import advance, flash, in_language, show_error
+from ivc.ui.common import advance, first_error, flash, in_language, show_error
 
 
 def render(actor: Actor, case_id: int, lang: str) -> None:
@@ -91,7 +91,7 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
         except IVCError as exc:
             show_error(exc, lang)
         except ValueError as exc:  # pydantic: which field and why
-            st.error(t("errors.invalid_input", lang, detail=_first_error(exc)))
+            st.error(t("errors.invalid_input", lang, detail=first_error(exc)))
         else:
             advance([case_id], lang)  # suggestions for the new text
             flash(t("interview.saved", lang))
@@ -103,11 +103,3 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
             if e.text_it and e.language != "it":
                 st.write(f"🇮🇹 {e.text_it}")
                 st.caption(t("interview.translated_note", lang, who=e.translated_by or "-"))
-
-
-def _first_error(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        return f"{'.'.join(str(x) for x in first.get('loc', ()))}: {first.get('msg', '')}"
-    return str(exc)

@@ -144,7 +144,7 @@ def _by_hand(actor: Actor, case_id: int, lang: str) -> None:
 
     with session_scope() as session:
         case = cases.get_case(session, case_id, actor)
-        hits = [h for h in search(session, query, entity="competence", limit=10)]
+        hits = search(session, query, entity="competence", limit=10)
         comps = {
             h.key: session.exec(
                 select(Competence).where(Competence.code == h.key, Competence.framework_id == case.framework_id)
