@@ -24,6 +24,7 @@ from ivc.framework.models import (
 from ivc.mapping.models import EscoSuggestion, LearnedPhrase
 from ivc.matching.models import Vacancy, VacancySkill
 from ivc.mediation.models import InterviewSession, MediatorBooking, MediatorNote, MediatorProfile, Statement
+from ivc.participation.models import IntegrationFeedback, LanguageLevel, SupportActivity
 from ivc.person.models import Person, Vulnerability
 from ivc.privacy.models import ErasureRecord
 from ivc.referral.models import Referral
@@ -57,8 +58,10 @@ __all__ = [
     "Framework",
     "FrameworkLabel",
     "ImportRecord",
+    "IntegrationFeedback",
     "InterviewSession",
     "IssuedDocument",
+    "LanguageLevel",
     "LearnedPhrase",
     "MediatorBooking",
     "MediatorNote",
@@ -72,6 +75,7 @@ __all__ = [
     "SampleCheckItem",
     "ServiceAgreement",
     "Statement",
+    "SupportActivity",
     "Territory",
     "User",
     "Vacancy",

@@ -54,3 +54,19 @@ def forbidden_char(text: str, allow: str = "") -> str | None:
 
 # A BCP 47-style language code as ivc stores it: "ar", "ti", "pt-BR".
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def clean_line(value: str, field: str, *, required: bool = True, max_length: int = 300) -> str:
+    """One line of user text as ivc stores it: NFC, whitespace runs (newlines included) collapsed,
+    no control or bidi characters; raises ``ValidationFailed`` naming ``field``."""
+    from ivc.errors import ValidationFailed
+
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    bad = forbidden_char(text)
+    if bad is not None:
+        raise ValidationFailed(f"{field} holds a control character (U+{ord(bad):04X})", field=field)
+    if required and not text:
+        raise ValidationFailed(f"{field} is required", field=field)
+    if len(text) > max_length:
+        raise ValidationFailed(f"{field} is longer than {max_length} characters", field=field)
+    return text

@@ -33,6 +33,7 @@ from ivc.evidence.service import add_evidence
 from ivc.experience.service import ExperienceIn, add_experience
 from ivc.matching.service import create_vacancy, match_vacancy, search_dossiers
 from ivc.monitoring.service import export_csv, indicators
+from ivc.participation.service import ActivityIn, record_activity
 from ivc.person.service import get_person, register_person
 from ivc.referral.timeline import person_timeline
 
@@ -60,6 +61,7 @@ EXPECTED: dict[str, str] = {
     "read_monitoring": "---A-AA",
     "export_monitoring": "-----AA",
     "manage_users": "------A",
+    "record_participation": "T------",
 }
 
 _counter = itertools.count()
@@ -165,6 +167,12 @@ ACTIONS: dict[str, Callable[[Session, Actor, dict[str, Any]], object]] = {
     "read_monitoring": lambda s, a, w: indicators(s, a),
     "export_monitoring": lambda s, a, w: export_csv(s, a, "an export key long enough"),
     "manage_users": lambda s, a, w: add_user(s, a, _unique("nuovo"), "Nuovo Utente", Role.OPERATOR, ["3"]),
+    "record_participation": lambda s, a, w: record_activity(
+        s,
+        w["ident"].person_id,
+        ActivityIn(kind="language_course", provider=_unique("CPIA "), started_on=date.today()),
+        a,
+    ),
 }
 
 

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     DOSSIER_SEARCH = "dossier.search"  # CPI: consented dossiers only
     MATCHING = "matching"
     VACANCY_MANAGE = "vacancy.manage"
+    PARTICIPATION_RECORD = "participation.record"  # courses, language levels, integration feedback
     MONITORING_READ = "monitoring.read"
     MONITORING_EXPORT = "monitoring.export"
     USER_ADMIN = "user.admin"
@@ -54,6 +55,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.DOSSIER_SEARCH: frozenset({_C, _ADM}),
     Permission.MATCHING: frozenset({_C, _ADM}),
     Permission.VACANCY_MANAGE: frozenset({_C, _ADM}),
+    Permission.PARTICIPATION_RECORD: frozenset({_O}),
     Permission.MONITORING_READ: frozenset({_MON, _R, _ADM}),
     Permission.MONITORING_EXPORT: frozenset({_MON, _ADM}),
     Permission.USER_ADMIN: frozenset({_ADM}),
@@ -73,6 +75,7 @@ TERRITORIAL = frozenset(
         Permission.QUEUE_WORK,
         Permission.EXAM_SCHEDULE,
         Permission.DOCUMENT_SHARE,
+        Permission.PARTICIPATION_RECORD,
     }
 )
 

@@ -251,9 +251,7 @@ def facts(session: Session, case: Case) -> CaseFacts:
         assessors_independent=independent(validation_people, companions),
         documents=documents,
         issue_requested=Action(case.requested_action) if case.requested_action else None,
-        issue_approved=bool(
-            case.requested_action and case.approved_by and case.approved_by != case.requested_by
-        ),
+        issue_approved=bool(case.requested_action and case.approved_by and case.approved_by != case.requested_by),
     )
 
 

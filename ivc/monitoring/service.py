@@ -9,6 +9,7 @@ import hmac
 import io
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -26,6 +27,7 @@ from ivc.config import get_settings
 from ivc.document.models import IssuedDocument
 from ivc.errors import PermissionDenied
 from ivc.mediation.models import InterviewSession
+from ivc.participation.service import PersonFacts, facts_for
 from ivc.person.models import Person, Vulnerability
 
 PHASES = [s.value for s in CaseState if s is not CaseState.CLOSED]
@@ -55,6 +57,7 @@ class Row:
     interview_language: str = "it"
     mediated: bool = False
     documents: list[str] = field(default_factory=list)
+    participation: PersonFacts = field(default_factory=PersonFacts)
 
 
 def _age_band(birth: date | None, on: date) -> str:
@@ -82,10 +85,14 @@ def rows(
         docs[case_id].append(kind)
     today = date.today()
     out = []
-    for case, person in session.exec(stmt).all():
+    pairs = [
+        (case, person)
+        for case, person in session.exec(stmt).all()
+        if not ((start and case.created_at.date() < start) or (end and case.created_at.date() > end))
+    ]
+    participation = facts_for(session, [person.id or 0 for _, person in pairs], start, end)
+    for case, person in pairs:
         opened = case.created_at
-        if (start and opened.date() < start) or (end and opened.date() > end):
-            continue
         out.append(
             Row(
                 case.id or 0,
@@ -102,20 +109,32 @@ def rows(
                 case.interview_language,
                 case.mediator is not None,
                 docs[case.id or 0],
+                participation.get(person.id or 0, PersonFacts()),
             )
         )
     return out
 
 
-_RULES = {
-    "people_reached": lambda r: True,
-    "people_admitted": lambda r: CaseState.IDENTIFICATION.value in r.states,
-    "people_requested_validation": lambda r: CaseState.VALIDATION.value in r.states,
-    "documents_transparency": lambda r: "documento_trasparenza" in r.documents,
-    "documents_validation": lambda r: "documento_validazione" in r.documents,
-    "documents_certificate": lambda r: "certificato" in r.documents,
-    "outcome_partial": lambda r: r.outcome in ("validazione_parziale", "certificazione_parziale"),
+_RULES: dict[str, Callable[[Row, dict[str, Any]], bool]] = {
+    "people_reached": lambda r, p: True,
+    "people_admitted": lambda r, p: CaseState.IDENTIFICATION.value in r.states,
+    "people_requested_validation": lambda r, p: CaseState.VALIDATION.value in r.states,
+    "documents_transparency": lambda r, p: "documento_trasparenza" in r.documents,
+    "documents_validation": lambda r, p: "documento_validazione" in r.documents,
+    "documents_certificate": lambda r, p: "certificato" in r.documents,
+    "outcome_partial": lambda r, p: r.outcome in ("validazione_parziale", "certificazione_parziale"),
+    # Support activities beside the IVC path (ivc.participation): params name the kinds counted.
+    "activity": lambda r, p: bool(r.participation.activities & set(p["kinds"])),
+    "admitted_or_activity": lambda r, p: (
+        CaseState.IDENTIFICATION.value in r.states or bool(r.participation.activities & set(p["kinds"]))
+    ),
+    "cefr_improved": lambda r, p: r.participation.cefr_improved,
+    "integration_helped": lambda r, p: r.participation.integration_helped,
 }
+
+
+def _head(ind: dict[str, Any]) -> dict[str, Any]:
+    return {"code": ind["code"], "kind": ind["kind"], "label": ind["label"]}
 
 
 def indicators(session: Session, actor: Actor, **filters: Any) -> dict[str, Any]:
@@ -124,8 +143,15 @@ def indicators(session: Session, actor: Actor, **filters: Any) -> dict[str, Any]
     data = rows(session, **filters)
     result: dict[str, Any] = {"indicators": [], "funnel": {}, "median_days": {}}
     for ind in definitions()["indicators"]:
-        rule = _RULES[ind["rule"]]
-        hits = [r for r in data if rule(r)]
+        if ind.get("unit") == "authorities":
+            # Local and regional authorities supported: the districts' lead municipalities whose
+            # people the service took on in the period. Not a count of people: no breakdowns.
+            result["indicators"].append(
+                {**_head(ind), "total": len({r.territory for r in data}), "by": {}, "unit": "authorities"}
+            )
+            continue
+        rule, params = _RULES[ind["rule"]], ind.get("params", {})
+        hits = [r for r in data if rule(r, params)]
         people = {r.person_id for r in hits}
         by: dict[str, dict[str, int]] = {}
         for breakdown in definitions()["breakdowns"]:
@@ -137,9 +163,7 @@ def indicators(session: Session, actor: Actor, **filters: Any) -> dict[str, Any]
                     seen.add((value, r.person_id))
                     counter[value] += 1
             by[breakdown] = dict(sorted(counter.items()))
-        result["indicators"].append(
-            {"code": ind["code"], "kind": ind["kind"], "label": ind["label"], "total": len(people), "by": by}
-        )
+        result["indicators"].append({**_head(ind), "total": len(people), "by": by, "unit": ind.get("unit", "people")})
     for phase in PHASES:
         result["funnel"][phase] = len({r.person_id for r in data if phase in r.states})
     durations: dict[str, list[float]] = defaultdict(list)

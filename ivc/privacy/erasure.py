@@ -33,6 +33,7 @@ from ivc.evidence.storage import EvidenceStore
 from ivc.experience.models import Experience
 from ivc.mapping.models import EscoSuggestion
 from ivc.mediation.models import InterviewSession, MediatorBooking, MediatorNote, Statement
+from ivc.participation.models import IntegrationFeedback, LanguageLevel, SupportActivity
 from ivc.person.models import Person, Vulnerability
 from ivc.privacy import rules
 from ivc.privacy.models import ErasureRecord
@@ -101,6 +102,16 @@ def _erase_case_rows(session: Session, case: Case, removed: dict[str, int]) -> l
         ("interview_sessions", delete(InterviewSession).where(col(InterviewSession.case_id) == case_id)),
         ("mediator_bookings", delete(MediatorBooking).where(col(MediatorBooking.case_id) == case_id)),
         ("referrals", delete(Referral).where(col(Referral.case_id) == case_id)),
+        ("integration_feedback", delete(IntegrationFeedback).where(col(IntegrationFeedback.case_id) == case_id)),
+        (
+            "language_levels",
+            delete(LanguageLevel).where(
+                col(LanguageLevel.activity_id).in_(
+                    select(col(SupportActivity.id)).where(col(SupportActivity.case_id) == case_id)
+                )
+            ),
+        ),
+        ("support_activities", delete(SupportActivity).where(col(SupportActivity.case_id) == case_id)),
         ("claims", delete(CompetenceClaim).where(col(CompetenceClaim.case_id) == case_id)),
         ("experiences", delete(Experience).where(col(Experience.case_id) == case_id)),
         ("case_steps", delete(CaseStep).where(col(CaseStep.case_id) == case_id)),
@@ -219,6 +230,12 @@ def erase_person(session: Session, person_id: int, actor: Actor, *, reason: str 
     removed["referrals"] = removed.get("referrals", 0) + _delete(
         session, delete(Referral).where(col(Referral.person_id) == person_id)
     )
+    for name, table in (
+        ("integration_feedback", IntegrationFeedback),
+        ("language_levels", LanguageLevel),
+        ("support_activities", SupportActivity),
+    ):
+        removed[name] = removed.get(name, 0) + _delete(session, delete(table).where(col(table.person_id) == person_id))
     _empty_person(person)
     session.add(person)
     removed["person_identity"] = 1

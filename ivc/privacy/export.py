@@ -37,6 +37,7 @@ from ivc.experience.models import Experience
 from ivc.i18n import is_rtl, t
 from ivc.mapping.models import EscoSuggestion
 from ivc.mediation.models import InterviewSession, MediatorBooking, Statement
+from ivc.participation.models import IntegrationFeedback, LanguageLevel, SupportActivity
 from ivc.person.models import Person, Vulnerability
 from ivc.referral.models import Referral
 
@@ -98,6 +99,14 @@ def collect(session: Session, person_id: int) -> dict[str, Any]:
         "statements": _rows(session, select(Statement).where(col(Statement.case_id).in_(case_ids))),
         "mediator_bookings": _rows(session, select(MediatorBooking).where(col(MediatorBooking.case_id).in_(case_ids))),
         "referrals": _rows(session, select(Referral).where(col(Referral.person_id) == person_id)),
+        # Courses, Italian levels and the person's own answers about their integration.
+        "support_activities": _rows(
+            session, select(SupportActivity).where(col(SupportActivity.person_id) == person_id)
+        ),
+        "language_levels": _rows(session, select(LanguageLevel).where(col(LanguageLevel.person_id) == person_id)),
+        "integration_feedback": _rows(
+            session, select(IntegrationFeedback).where(col(IntegrationFeedback.person_id) == person_id)
+        ),
         "evidence": [_row(e) for e in evidence],
         "evidence_links": _rows(session, select(EvidenceLink).where(col(EvidenceLink.evidence_id).in_(evidence_ids))),
         "claims": _rows(session, select(CompetenceClaim).where(col(CompetenceClaim.case_id).in_(case_ids))),
@@ -128,6 +137,9 @@ SECTIONS = (
     "experiences",
     "statements",
     "referrals",
+    "support_activities",
+    "language_levels",
+    "integration_feedback",
     "evidence",
     "claims",
     "assessments",
