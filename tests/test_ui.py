@@ -110,7 +110,14 @@ def test_operator_sees_only_their_district_and_the_case_workspace(session: Sessi
     assert list(at.dataframe[0].value["Caso"]) == [mine.id]
     assert "Ben Salah" in at.subheader[0].value
     labels = [tab.label for tab in at.tabs]
-    assert labels == ["Panoramica", "Colloquio guidato", "Evidenze", "Competenze suggerite", "Documenti"]
+    assert labels == [
+        "Panoramica",
+        "Colloquio guidato",
+        "Evidenze",
+        "Competenze suggerite",
+        "Documenti",
+        "Corsi e integrazione",
+    ]
     timeline = at.table[0].value
     assert list(timeline["Stato"]) == [
         "Accoglienza e patto di servizio",
@@ -276,8 +283,49 @@ def test_monitoring_dashboard_draws_charts(session: Session) -> None:
     at = _page(_app("mon"), "monitoring")
     assert not at.exception
     assert at.header[0].value == "Monitoraggio del programma"
-    assert len(at.get("vega_lite_chart")) == 2  # funnel and median days, drawn as charts
+    # funnel, median days, indicator totals and one indicator broken down: drawn as charts
+    assert len(at.get("vega_lite_chart")) == 4
     assert at.dataframe[0].value["code"].tolist()[0] == "O.PARTICIPANTS"
+    assert {"O.LANGUAGE_COURSES", "R.CEFR_IMPROVED", "R.INTEGRATION_HELPED"} <= set(at.dataframe[0].value["code"])
+    at.selectbox(key="mon_indicator").set_value("R.RECOGNITION_APPLICATIONS")
+    at.selectbox(key="mon_breakdown").set_value("citizenship").run()
+    assert not at.exception
+
+
+def test_operator_records_a_course_a_level_and_the_integration_answer(session: Session) -> None:
+    from ivc.participation.models import IntegrationFeedback, LanguageLevel, SupportActivity
+
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.IDENTIFICATION)
+    person = get_person(session, case.person_id)
+    person.preferred_language = "ar"
+    session.add(person)
+    session.commit()
+    at = _page(_app("op3"), "cases")
+    assert not at.exception
+    # The question is put to the person in Arabic, right to left; the operator reads the Italian.
+    assert any('dir="rtl"' in m.value and "إيطاليا" in m.value for m in at.markdown)
+    at.selectbox(key=f"pa_kind_{case.id}").set_value("language_course")
+    at.text_input(key=f"pa_provider_{case.id}").set_value("CPIA Genova Centro")
+    at.text_input(key=f"pa_title_{case.id}").set_value("Italiano A2")
+    next(b for b in at.button if b.label == "Registra l'attività").click().run()
+    assert not at.exception, at.exception
+    at.selectbox(key=f"pl_level_{case.person_id}").set_value("A2")
+    at.selectbox(key=f"pl_source_{case.person_id}").set_value("course_exam")
+    next(b for b in at.button if b.label == "Registra il livello").click().run()
+    at.radio(key=f"pfb_answer_{case.id}").set_value("helped")
+    next(b for b in at.button if b.label == "Registra la risposta").click().run()
+    assert not at.exception, at.exception
+    session.expire_all()
+    (course,) = session.exec(select(SupportActivity).where(SupportActivity.person_id == case.person_id)).all()
+    assert (course.kind, course.provider, course.created_by) == ("language_course", "CPIA Genova Centro", "op3")
+    assert [lv.level for lv in session.exec(select(LanguageLevel)).all()] == ["A2"]
+    (answer,) = session.exec(select(IntegrationFeedback)).all()
+    assert (answer.answer, answer.asked_in) == ("helped", "ar")
+    # An empty provider is refused with the field named, and nothing is added.
+    next(b for b in at.button if b.label == "Registra l'attività").click().run()
+    assert any("provider" in e.value for e in at.error)
+    assert len(session.exec(select(SupportActivity)).all()) == 1
 
 
 def test_cpi_advisor_adds_a_vacancy_and_sees_only_consented_people(session: Session) -> None:

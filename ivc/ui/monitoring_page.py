@@ -47,9 +47,32 @@ def render(actor: Actor, lang: str) -> None:
     if mediation["by_language"]:
         st.bar_chart({k: (v if v >= 5 else 0) for k, v in mediation["by_language"].items()})
     st.subheader(t("monitoring.indicators", lang))
+    people = [i for i in figures["indicators"] if i.get("unit", "people") == "people"]
+    # Cells under the threshold are drawn as 0 so a chart never shows what the tables suppress.
+    st.bar_chart({i["code"]: (i["total"] if i["total"] >= 5 else 0) for i in people}, horizontal=True)
+    c1, c2 = st.columns(2)
+    chosen = c1.selectbox(
+        t("monitoring.indicator", lang),
+        [i["code"] for i in people],
+        format_func=lambda code: next(i["label"].get(lang) or i["label"]["it"] for i in people if i["code"] == code),
+        key="mon_indicator",
+    )
+    breakdowns = list(next(i for i in people if i["code"] == chosen)["by"])
+    breakdown = c2.selectbox(
+        t("monitoring.breakdown", lang),
+        breakdowns,
+        format_func=lambda b: t(f"monitoring.breakdowns.{b}", lang),
+        key="mon_breakdown",
+    )
+    values = next(i for i in people if i["code"] == chosen)["by"].get(breakdown, {})
+    st.bar_chart({k: (v if v >= 5 else 0) for k, v in values.items()})
     st.dataframe(
         [
-            {"code": i["code"], "indicator": i["label"].get(lang) or i["label"]["it"], "total": suppress(i["total"])}
+            {
+                "code": i["code"],
+                "indicator": i["label"].get(lang) or i["label"]["it"],
+                "total": suppress(i["total"]) if i.get("unit", "people") == "people" else str(i["total"]),
+            }
             for i in figures["indicators"]
         ],
         hide_index=True,

@@ -15,7 +15,7 @@ from ivc.errors import IVCError
 from ivc.framework.models import text_in
 from ivc.i18n import t
 from ivc.person.models import Person
-from ivc.ui import documents_tab, evidence_tab, interview_tab, mapping_tab, review_tab
+from ivc.ui import documents_tab, evidence_tab, interview_tab, mapping_tab, participation_tab, review_tab
 from ivc.ui.common import advance, days_since, flash, show_error
 
 
@@ -64,6 +64,8 @@ def _render(actor: Actor, case_id: int, lang: str) -> None:
     if actor.role in (Role.ASSESSOR, Role.ALFA_REVIEWER):
         names.append("review")
     names.append("documents")
+    if allowed(actor, Permission.PARTICIPATION_RECORD, case.territory):
+        names.append("participation")
     tabs = st.tabs([t(f"case.tabs.{n}", lang) for n in names])
     for name, tab in zip(names, tabs, strict=True):
         with tab:
@@ -77,6 +79,8 @@ def _render(actor: Actor, case_id: int, lang: str) -> None:
                 mapping_tab.render(actor, case.id or 0, lang)
             elif name == "review":
                 review_tab.render(actor, case.id or 0, lang)
+            elif name == "participation":
+                participation_tab.render(actor, case.id or 0, lang)
             else:
                 documents_tab.render(actor, case.id or 0, lang)
 
