@@ -4,6 +4,7 @@ counted by the AMIF/FAMI indicators the way the regulation reads them."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -26,7 +27,7 @@ from ivc.participation.service import (
 )
 from ivc.privacy.export import collect
 
-from .helpers import advance_to, staff
+from .helpers import advance_to, new_case, staff
 
 MON = Actor("mon", Role.MONITORING)
 TODAY = date.today()
@@ -246,3 +247,126 @@ def test_the_persons_export_holds_their_courses_levels_and_answers(session: Sess
     assert [r["provider"] for r in data["support_activities"]] == ["CPIA Genova Centro"]
     assert [r["level"] for r in data["language_levels"]] == ["A2"]
     assert [r["answer"] for r in data["integration_feedback"]] == ["helped"]
+
+
+# ---------------------------------------------------------------------------- command line and registers
+
+
+def test_course_register_imports_once_and_refuses_a_wrong_file_whole(session: Session, tmp_path: Path) -> None:
+    import os
+
+    os.environ["COLUMNS"] = "200"
+    from typer.testing import CliRunner
+
+    from ivc.cli.main import app
+
+    actors = staff(session)
+    a = advance_to(session, actors, CaseState.IDENTIFICATION)
+    b = advance_to(session, actors, CaseState.ACCESS)
+    other = new_case(session, actors, district="1")
+    session.commit()
+    start = (TODAY - timedelta(days=60)).isoformat()
+    good = tmp_path / "registro.csv"
+    good.write_text(
+        "\ufeffperson_id,kind,provider,title,started_on,ended_on,hours,completed\n"
+        f'{a.person_id},language_course,CPIA Genova Centro,Italiano A2,{start},{TODAY.isoformat()},"72,5",sì\n'
+        f"{b.person_id},civic_orientation,Prefettura di Genova,Formazione civica,{start},,,\n"
+        "\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    first = runner.invoke(app, ["participation", "import", str(good), "--as", "op3"])
+    assert first.exit_code == 0, first.output
+    assert "importate 2 attività; 0 già presenti" in first.output
+    again = runner.invoke(app, ["participation", "import", str(good), "--as", "op3"])
+    assert "importate 0 attività; 2 già presenti" in again.output
+    session.expire_all()
+    (course,) = participation(session, a.person_id, actors["op3"]).activities
+    assert (course.hours, course.completed) == (72.5, True)
+
+    bad = tmp_path / "sbagliato.csv"
+    bad.write_text(
+        "person_id,kind,provider,started_on\n"
+        f"{b.person_id},language_course,CPIA Savona,{start}\n"  # fine on its own
+        f"{b.person_id},cooking_class,CPIA Savona,{start}\n"
+        f"{b.person_id},language_course,CPIA Savona,31/02/2026\n"
+        "999999,language_course,CPIA Savona,2026-01-01\n"
+        f"{other.person_id},language_course,CPIA Imperia,{start}\n",
+        encoding="utf-8",
+    )
+    refused = runner.invoke(app, ["participation", "import", str(bad), "--as", "op3"])
+    assert refused.exit_code == 2
+    for line in ("line 3:", "line 4:", "line 5:", "line 6:", "nothing imported: 4 wrong row(s)"):
+        assert line in refused.output, refused.output
+    assert "line 2:" not in refused.output
+    session.expire_all()
+    assert len(participation(session, b.person_id, actors["op3"]).activities) == 1  # nothing from the bad file
+
+    binary = tmp_path / "foto.csv"
+    binary.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)))
+    out = runner.invoke(app, ["participation", "import", str(binary), "--as", "op3"])
+    assert out.exit_code == 2 and "not UTF-8" in out.output
+    headless = tmp_path / "senza.csv"
+    headless.write_text("a,b\n1,2\n", encoding="utf-8")
+    out = runner.invoke(app, ["participation", "import", str(headless), "--as", "op3"])
+    assert out.exit_code == 2 and "lacks the column(s) person_id, kind, provider, started_on" in out.output
+
+
+def test_level_feedback_and_show_on_the_command_line(session: Session) -> None:
+    import json
+    import os
+
+    os.environ["COLUMNS"] = "200"
+    from typer.testing import CliRunner
+
+    from ivc.cli.main import app
+
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.IDENTIFICATION)
+    session.commit()
+    runner = CliRunner()
+    pid = str(case.person_id)
+    for args in (
+        ["level", pid, "A1", "--on", (TODAY - timedelta(days=90)).isoformat(), "--source", "placement_test"],
+        ["level", pid, "B1", "--on", TODAY.isoformat(), "--source", "course_exam"],
+        ["feedback", pid, "helped", "--asked-in", "ar"],
+        ["activity", pid, "--kind", "language_course", "--provider", "CPIA Genova", "--started", TODAY.isoformat()],
+    ):
+        result = runner.invoke(app, ["participation", *args, "--as", "op3"])
+        assert result.exit_code == 0, result.output
+    shown = runner.invoke(app, ["participation", "show", pid, "--as", "op3", "--json"])
+    data = json.loads(shown.output)
+    assert data["progress"] == [
+        {
+            "language": "it",
+            "baseline": "A1",
+            "baseline_on": (TODAY - timedelta(days=90)).isoformat(),
+            "latest": "B1",
+            "latest_on": TODAY.isoformat(),
+            "steps": 2,
+            "improved": True,
+        }
+    ]
+    wrong = runner.invoke(
+        app, ["participation", "level", pid, "B9", "--on", "2026-01-01", "--source", "x", "--as", "op3"]
+    )
+    assert wrong.exit_code == 2 and "B9" in wrong.output
+    refused = runner.invoke(app, ["participation", "feedback", pid, "helped", "--asked-in", "ar", "--as", "op1"])
+    assert refused.exit_code == 2 and "does not work in district 3" in refused.output
+    future = runner.invoke(
+        app,
+        [
+            "participation",
+            "activity",
+            pid,
+            "--kind",
+            "information",
+            "--provider",
+            "Comune",
+            "--started",
+            "2999-01-01",
+            "--as",
+            "op3",
+        ],
+    )
+    assert future.exit_code == 2 and "started_on" in future.output

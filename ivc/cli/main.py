@@ -789,6 +789,11 @@ app.add_typer(coverage_app, name="coverage")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(samples_app, name="samples")
 
+# Courses, Italian levels, integration feedback and course registers (ivc/cli/participation.py).
+from ivc.cli.participation import app as participation_app  # noqa: E402
+
+app.add_typer(participation_app, name="participation")
+
 
 if __name__ == "__main__":
     app()

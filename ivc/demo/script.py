@@ -37,6 +37,9 @@ from ivc.experience.models import Experience
 from ivc.framework.models import Competence
 from ivc.mediation import service as mediation
 from ivc.mediation.models import MediatorKind
+from ivc.participation import service as participation
+from ivc.participation.models import ActivityKind, Answer
+from ivc.participation.service import ActivityIn
 from ivc.person import service as persons
 
 from .population import DemoPerson, load_population
@@ -256,6 +259,69 @@ def round_review(run: DemoRun) -> list[int]:
     return ids
 
 
+_CPIA = {
+    "1": "CPIA Imperia",
+    "2": "CPIA Savona",
+    "3": "CPIA Genova Centro",
+    "4": "CPIA Genova Levante",
+    "5": "CPIA La Spezia",
+}
+_NEXT_LEVEL = {"none": "A1", "A1": "A2", "A2": "B1", "B1": "B2"}
+
+
+def record_participation(run: DemoRun) -> list[int]:
+    """Beside the path: an information session for everyone admitted, the district's CPIA course
+    for people below B2 (a placement test, and for every other one an exam a level higher),
+    civic orientation for every third person, and the integration question at the end. Nothing
+    here needs a flow: returns no case to advance."""
+    today = date.today()
+    for i, (p, case_id) in enumerate(run.cases_for(2)):
+        with session_scope() as session:
+            case = cases.get_case(session, case_id)
+            op = _actor(session, case.operator)
+            pid, district = case.person_id, case.territory
+            started = today - timedelta(days=75)
+
+            extra = [
+                (ActivityKind.INFORMATION, f"Sportello IVC distretto {district}", "Il servizio IVC e i diritti", 2)
+            ]
+            if i % 3 == 0:
+                extra.append(
+                    (ActivityKind.CIVIC_ORIENTATION, "Prefettura - Consiglio territoriale", "Formazione civica", 10)
+                )
+            for kind, provider, title, hours in extra:
+                data = ActivityIn(kind=kind, provider=provider, title=title, started_on=started, hours=hours)
+                participation.record_activity(session, pid, data, op)
+            level = p.person.italian_level
+            if level in _NEXT_LEVEL:
+                course = ActivityIn(
+                    kind=ActivityKind.LANGUAGE_COURSE,
+                    provider=_CPIA.get(district, "CPIA"),
+                    title=f"Italiano {_NEXT_LEVEL[level]}",
+                    started_on=started,
+                    ended_on=today - timedelta(days=1),
+                    hours=80,
+                    completed=i % 2 == 0,
+                )
+                row = participation.record_activity(session, pid, course, op)
+                start_level = "pre_a1" if level == "none" else level
+                participation.record_level(
+                    session, pid, level=start_level, assessed_on=started, source="placement_test",
+                    activity_id=row.id, actor=op,
+                )  # fmt: skip
+                if i % 2 == 0:
+                    participation.record_level(
+                        session, pid, level=_NEXT_LEVEL[level], assessed_on=today - timedelta(days=1),
+                        source="course_exam", activity_id=row.id, actor=op,
+                    )  # fmt: skip
+            if p.journey != "withdrawn":
+                answer = Answer.UNSURE if i % 5 == 4 else Answer.HELPED
+                participation.record_feedback(
+                    session, pid, answer=answer, asked_in=case.interview_language, case_id=case_id, actor=op
+                )
+    return []
+
+
 def round_after_transparency(run: DemoRun) -> list[int]:
     """Round 4: the person chooses: stop with the dossier, or ask for validation."""
     ids = []
@@ -432,6 +498,7 @@ def run_demo(
         ("accoglienza: informativa, patto di servizio, ammissibilità", lambda: round_access(run)),
         ("individuazione: colloqui e suggerimenti", lambda: round_interviews(run)),
         ("individuazione: revisione e documento di trasparenza", lambda: round_review(run)),
+        ("corsi, livelli di italiano e domanda sull'integrazione", lambda: record_participation(run)),
         ("scelta della persona dopo la trasparenza", lambda: round_after_transparency(run)),
         (
             "validazione: valutazione e documento di validazione",

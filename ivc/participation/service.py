@@ -22,7 +22,7 @@ from ivc.audit import service as audit
 from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.case.models import Case
-from ivc.errors import ConflictError, NotFound, ValidationFailed
+from ivc.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
 from ivc.participation.models import (
     ActivityKind,
     Answer,
@@ -107,6 +107,10 @@ def _insert_once(session: Session, row: T, natural: Callable[[], T | None]) -> t
 def record_activity(session: Session, person_id: int, data: ActivityIn, actor: Actor) -> SupportActivity:
     """Record that the person took part in a support activity (idempotent on person, kind,
     provider and start day)."""
+    return _record_activity(session, person_id, data, actor)[0]
+
+
+def _record_activity(session: Session, person_id: int, data: ActivityIn, actor: Actor) -> tuple[SupportActivity, bool]:
     person = _person(session, person_id)
     district = _district(session, person, data.case_id)
     authorize(actor, Permission.PARTICIPATION_RECORD, district)
@@ -146,7 +150,7 @@ def record_activity(session: Session, person_id: int, data: ActivityIn, actor: A
             territory=district,
             after={"kind": activity.kind, "provider": activity.provider, "started_on": str(activity.started_on)},
         )
-    return activity
+    return activity, created
 
 
 def finish_activity(
@@ -447,3 +451,77 @@ def facts_for(
         improved = any(p.improved for p in progress(levels[pid], level, on)) if levels[pid] else False
         out[pid] = PersonFacts(frozenset(kinds[pid]), improved, latest.get(pid, (None, ""))[1] == Answer.HELPED.value)
     return out
+
+
+# ---------------------------------------------------------------------------- registers
+
+
+@dataclass
+class ImportReport:
+    """What a course register did: rows added, rows already there, and each refused row's reason."""
+
+    added: int = 0
+    already_there: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+REGISTER_COLUMNS = ("person_id", "kind", "provider", "title", "started_on", "ended_on", "hours", "completed")
+MAX_REGISTER_ROWS = 20_000
+
+
+def import_register(session: Session, text: str, actor: Actor) -> ImportReport:
+    """Import a register of activities (CSV with ``REGISTER_COLUMNS``, as a CPIA or a training body
+    sends it). Every row is checked first; when any row is wrong nothing is stored and every wrong
+    row is reported with its line number. Rows already stored are counted, not added again."""
+    import csv
+    import io
+
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in ("person_id", "kind", "provider", "started_on") if c not in header]
+    if missing:
+        raise ValidationFailed(f"the register lacks the column(s) {', '.join(missing)}", field="header")
+    reader.fieldnames = header
+    parsed: list[tuple[int, int, ActivityIn]] = []
+    for line, raw in enumerate(reader, start=2):
+        if line - 1 > MAX_REGISTER_ROWS:
+            raise ValidationFailed(f"a register holds at most {MAX_REGISTER_ROWS} rows; split it", field="rows")
+        row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(row.values()):
+            continue
+        try:
+            person_id = int(row["person_id"])
+            data = ActivityIn(
+                kind=ActivityKind(row["kind"]),
+                provider=row["provider"],
+                title=row.get("title") or None,
+                started_on=date.fromisoformat(row["started_on"]),
+                ended_on=date.fromisoformat(row["ended_on"]) if row.get("ended_on") else None,
+                hours=float(row["hours"].replace(",", ".")) if row.get("hours") else None,
+                completed={"": None, "si": True, "sì": True, "yes": True, "1": True, "true": True}.get(
+                    row.get("completed", "").lower(), False
+                ),
+            )
+            person = _person(session, person_id)
+            authorize(actor, Permission.PARTICIPATION_RECORD, person.territory)
+        except (ValueError, ValidationFailed, NotFound, PermissionDenied) as exc:
+            report.errors.append(f"line {line}: {_reason(exc)}")
+            continue
+        parsed.append((line, person_id, data))
+    if report.errors:
+        return report
+    # Everything was checked: a failure now is not the register's fault and rolls back the whole of it.
+    for _line, person_id, data in parsed:
+        _, created = _record_activity(session, person_id, data, actor)
+        report.added += created
+        report.already_there += not created
+    return report
+
+
+def _reason(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        return f"{'.'.join(str(x) for x in first.get('loc', ())) or 'row'}: {first.get('msg', '')}"
+    return str(exc)
