@@ -41,7 +41,7 @@ def render(figures: dict[str, Any], month: str) -> bytes:
         [
             Paragraph(markup(i["code"]), base),
             Paragraph(markup(i["label"]["it"]), base),
-            Paragraph(markup(suppress(i["total"])), base),
+            Paragraph(markup(suppress(i["total"]) if i.get("unit", "people") == "people" else str(i["total"])), base),
         ]
         for i in figures["indicators"]
     ]

@@ -259,7 +259,9 @@ def export_csv(session: Session, actor: Actor, export_key: str, **filters: Any) 
     w = csv.writer(agg)
     w.writerow(["indicator", "breakdown", "value", "count"])
     for ind in figures["indicators"]:
-        w.writerow([ind["code"], "total", "", suppress(ind["total"])])
+        # Small cells protect people; a count of authorities needs no suppression.
+        total = suppress(ind["total"]) if ind.get("unit", "people") == "people" else str(ind["total"])
+        w.writerow([ind["code"], "total", "", total])
         for breakdown, values in ind["by"].items():
             for value, n in values.items():
                 w.writerow([ind["code"], breakdown, value, suppress(n)])
