@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import time
 from collections import Counter, defaultdict
 from typing import Any, cast
 
 from ivc.demo.population import JOURNEY_END, DemoPerson, load_population
+from ivc.ops import cpu
 
 
 def synthetic_population(n: int) -> list[DemoPerson]:
@@ -154,6 +156,10 @@ def main() -> None:
     bootstrap()
     people = synthetic_population(args.cases)
     automated: list[float] = []
+    # Where the CPU goes while the automated steps run (the server, workers and PostgreSQL are
+    # named by ``ivc scale-test``; the driver is this process).
+    groups: dict[str, list[int]] = json.loads(os.environ.get("IVC_SCALE_PIDS", "{}")) | {"driver": [os.getpid()]}
+    spent: dict[str, float] = {}
     if args.mode == "embedded":
         from ivc.flows.advance import advance_cases
 
@@ -166,9 +172,12 @@ def main() -> None:
     else:
 
         def advance(ids: list[int]) -> None:
+            before = cpu.snapshot(groups)
             t = time.perf_counter()
             advance_via_deployments(ids, args.batch)
             automated.append(time.perf_counter() - t)
+            for name, seconds in cpu.delta(before, cpu.snapshot(groups)).items():
+                spent[name] = spent.get(name, 0.0) + seconds
 
     started = time.perf_counter()
     run = run_demo(advance, people=people)
@@ -184,6 +193,11 @@ def main() -> None:
         "seconds_per_case": round(sum(automated) / args.cases, 3),
         "problems": check(run.case_of, people),
     }
+    if spent:
+        cores = os.cpu_count() or 1
+        result["cpu_seconds"] = {k: round(v, 1) for k, v in spent.items()}
+        # Share of the machine's cores kept busy while the automated steps ran (1.0 = all of them).
+        result["machine_busy_share"] = round(spent.get("machine", 0.0) / (sum(automated) * cores), 3)
     print("IVC-RESULT " + json.dumps(result))
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 
 from ivc.ops.cluster import prefect_server, register_deployments, start_workers
+from ivc.ops.cpu import postgres_root
 
 
 @dataclass
@@ -92,7 +93,13 @@ def run(cases: int, workers: list[int], batch: int, pg: str, embedded_cases: int
                 register_deployments(cluster)
                 start_workers(cluster, n)
                 pids += [p.pid for p in (cluster.server, *cluster.workers) if p is not None]
-                clusters[n] = _drive(cluster.env, "deployments", cases, batch, logs / f"drive-{n}.log")
+                watched = {
+                    "server": [cluster.server.pid] if cluster.server else [],
+                    "workers": [w.pid for w in cluster.workers],
+                    "postgres": [root] if (root := postgres_root()) else [],
+                }
+                env = dict(cluster.env, IVC_SCALE_PIDS=json.dumps(watched))
+                clusters[n] = _drive(env, "deployments", cases, batch, logs / f"drive-{n}.log")
         finally:
             for db in (prefect_db, ivc_db):
                 _admin(pg, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
