@@ -148,6 +148,22 @@ def test_a_savepoint_rolled_back_drops_its_events_and_keeps_the_rest() -> None:
     assert _report().ok
 
 
+def test_a_savepoint_released_keeps_the_events_recorded_before_it() -> None:
+    # Services guard inserts with savepoints (a repeated submission lands once): releasing one
+    # must not forget what the transaction recorded earlier.
+    with Session(get_engine()) as s:
+        audit.record(s, OP, "test.before", entity="test", territory="3")
+        with s.begin_nested():
+            audit.record(s, OP, "test.inside", entity="test", territory="3")
+        with s.begin_nested():
+            pass
+        audit.record(s, OP, "test.after", entity="test", territory="3")
+        s.commit()
+        actions = s.exec(select(AuditEvent.action).order_by(AuditEvent.seq)).all()  # type: ignore[arg-type]
+    assert actions == ["test.before", "test.inside", "test.after"]
+    assert _report().ok
+
+
 def test_one_session_committing_many_times_keeps_counting() -> None:
     with Session(get_engine(), expire_on_commit=False) as s:
         for i in range(4):

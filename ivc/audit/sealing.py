@@ -130,6 +130,8 @@ def _before_commit(session: Session) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the outer transaction's events still wait for its commit
     session.info.pop(_PENDING, None)
     session.info.pop(_READS, None)
 

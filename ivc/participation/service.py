@@ -57,7 +57,7 @@ class ActivityIn(BaseModel):
     def _clean(cls, value: str | None, info: Any) -> str | None:
         if value is None:
             return None
-        return clean_line(value, info.field_name, required=info.field_name == "provider", max_length=300)
+        return clean_line(value, info.field_name, required=info.field_name == "provider", max_length=300) or None
 
     @model_validator(mode="after")
     def _dates(self) -> ActivityIn:
@@ -71,6 +71,8 @@ class ActivityIn(BaseModel):
 
 
 def _person(session: Session, person_id: int) -> Person:
+    if not 0 < person_id < 2**31:  # beyond any stored id (and PostgreSQL's integer)
+        raise NotFound(f"no person {person_id}", code="not_found")
     person = session.get(Person, person_id)
     if person is None or person.erased_at is not None:
         raise NotFound(f"no person {person_id}", code="not_found")
@@ -484,10 +486,22 @@ def import_register(session: Session, text: str, actor: Actor) -> ImportReport:
         raise ValidationFailed(f"the register lacks the column(s) {', '.join(missing)}", field="header")
     reader.fieldnames = header
     parsed: list[tuple[int, int, ActivityIn]] = []
-    for line, raw in enumerate(reader, start=2):
+    rows = iter(reader)
+    line = 1
+    while True:
+        try:
+            raw = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a NUL byte, a quote never closed
+            raise ValidationFailed(f"line {reader.line_num}: not a CSV row ({exc})", field="rows") from exc
+        line = reader.line_num
         if line - 1 > MAX_REGISTER_ROWS:
             raise ValidationFailed(f"a register holds at most {MAX_REGISTER_ROWS} rows; split it", field="rows")
-        row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        if None in raw:
+            report.errors.append(f"line {line}: more values than columns (a comma inside a name? put it in quotes)")
+            continue
+        row = {k: (v or "").strip() for k, v in raw.items()}
         if not any(row.values()):
             continue
         try:

@@ -5,6 +5,7 @@ database and the evidence store are consistent."""
 from __future__ import annotations
 
 import io
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from ivc.case.states import CaseState
 from ivc.consent import service as consents
 from ivc.consent.models import ConsentPurpose, ConsentRecord
 from ivc.database.core import session_scope
+from ivc.errors import ValidationFailed
 from ivc.evidence import service as evidence
 from ivc.evidence.models import EvidenceItem, EvidenceType
 from ivc.evidence.safety import ALLOWED, clean_title
@@ -421,3 +423,96 @@ def test_the_store_stays_clean_after_a_crash_mid_upload(session: Session) -> Non
     probe.run("interrupted stream", action, expect="refused")
     probe.consistent()
     probe.finish()
+
+
+def test_hostile_participation(session: Session) -> None:
+    from datetime import date
+
+    from ivc.participation import service as participation
+    from ivc.participation.models import SupportActivity
+
+    actors, case = _world(session)
+    op = actors["op3"]
+    probe = Probe("participation")
+    for field in ("provider", "title"):
+        for i, (label, value) in enumerate(STRINGS):
+            fields: dict[str, Any] = {"provider": f"Ente {i}", "title": "Corso"}
+            fields[field] = value
+
+            def action(s: Session, fields: dict[str, Any] = fields, i: int = i) -> tuple[int, dict[str, Any]]:
+                data = participation.ActivityIn(kind="language_course", started_on=date(2026, 1, 1 + i % 28), **fields)
+                return participation.record_activity(s, case.person_id, data, op).id or 0, fields
+
+            def verify(s: Session, result: tuple[int, dict[str, Any]]) -> None:
+                row = s.get(SupportActivity, result[0])
+                assert row is not None
+                for name, value in result[1].items():
+                    # One line, NFC: how ivc stores every short text
+                    same(getattr(row, name), unicodedata.normalize("NFC", " ".join(value.split())) or None, name)
+
+            probe.run(f"activity: {field} ← {label}", action, verify)
+    for label, value in STRINGS[:12]:
+        probe.run(
+            f"level: language ← {label}",
+            lambda s, value=value: participation.record_level(
+                s,
+                case.person_id,
+                level="A2",
+                assessed_on=date(2026, 1, 1),
+                source="course_exam",
+                language=value,
+                actor=op,
+            ),
+            expect="refused",
+        )
+        probe.run(
+            f"level: level ← {label}",
+            lambda s, value=value: participation.record_level(
+                s, case.person_id, level=value, assessed_on=date(2026, 1, 1), source="course_exam", actor=op
+            ),
+            expect="refused",
+        )
+        probe.run(
+            f"feedback: answer ← {label}",
+            lambda s, value=value: participation.record_feedback(
+                s, case.person_id, answer=value, asked_in="ar", actor=op
+            ),
+            expect="refused",
+        )
+    header = "person_id,kind,provider,title,started_on,ended_on,hours,completed\n"
+    pid = case.person_id
+    registers = [
+        ("empty", "", "refused"),
+        ("header only", header, "stored"),
+        ("nul byte", f"{header}{pid},language_course,CPIA\x00,T,2026-01-01,,,\n", "refused"),
+        ("hours not a number", f"{header}{pid},language_course,CPIA,T,2026-01-01,,dieci,\n", "refused"),
+        ("hours negative", f"{header}{pid},language_course,CPIA,T,2026-01-01,,-3,\n", "refused"),
+        ("hours infinite", f"{header}{pid},language_course,CPIA,T,2026-01-01,,inf,\n", "refused"),
+        ("person id huge", f"{header}{'9' * 40},language_course,CPIA,T,2026-01-01,,,\n", "refused"),
+        ("unterminated quote", f'{header}{pid},language_course,"CPIA,T,2026-01-01,,,\n', "refused"),
+        ("bidi override provider", f"{header}{pid},language_course,CPIA\u202egnp,T,2026-01-01,,,\n", "refused"),
+        ("too many columns", f"{header}{pid},language_course,CPIA,T,2026-01-01,,,,x,y,z\n", "refused"),
+        ("a million columns header", "x," * 100_000 + "\n", "refused"),
+        ("script in provider", f"{header}{pid},information,<script>alert(1)</script>,T,2026-01-02,,,\n", "stored"),
+    ]
+    for label, text, expected in registers:
+
+        def run(s: Session, text: str = text) -> participation.ImportReport:
+            report = participation.import_register(s, text, op)
+            if report.errors:
+                raise ValidationFailed("; ".join(report.errors))
+            return report
+
+        before = _activities()
+        outcome = probe.run(f"register: {label}", run, expect=expected)
+        if outcome == "refused" and _activities() != before:
+            probe.fail(f"register: {label}", "refused but left activities behind")
+    probe.consistent()
+    probe.finish()
+
+
+def _activities() -> int:
+    from ivc.participation.models import SupportActivity
+
+    with session_scope() as s:
+        return len(s.exec(select(SupportActivity.id)).all())
