@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     queue_service_level_days: dict[str, int] = Field(
         default_factory=lambda: {"validazione": 30, "coda_certificazione": 45, "esame": 30}
     )
+    # Threads the sentence encoder's matrix products may use in one process. Where several
+    # workers share a machine, give each cores / workers (docs/DEPLOY.md), or they fight for
+    # the same cores.
+    nlp_threads: int = Field(default=2, ge=1, le=64)
     # Local sign-in: failed attempts before a temporary lock, and how long it lasts.
     sign_in_attempts: int = 5
     sign_in_lock_minutes: int = 15

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,8 +22,13 @@ from ivc.territory.service import require_territory
 
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified when the username is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("ivc-no-such-user")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the user does not exist, so a wrong name costs what a wrong password
+    does. Made on first use: every process imports this module, few sign anyone in."""
+    return _HASHER.hash("ivc-no-such-user")
 
 
 def create_user(
@@ -96,7 +102,7 @@ def sign_in(session: Session, username: str, password: str) -> Actor:
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None or not user.password_hash or not user.active:
         try:
-            _HASHER.verify(_DUMMY_HASH, password)
+            _HASHER.verify(_dummy_hash(), password)
         except VerificationError:
             pass
         raise refused

@@ -20,14 +20,12 @@ from ivc.case import states
 from ivc.case.models import Case
 from ivc.case.states import Action, CaseState, DocumentType
 from ivc.database.core import session_scope
-from ivc.document import service as documents
 from ivc.errors import DomainError, PermissionDenied
 from ivc.evidence.models import EvidenceItem
 from ivc.evidence.service import evidence_for_case
 from ivc.experience.models import Experience
 from ivc.experience.service import experiences_for_case
 from ivc.faults import failpoint
-from ivc.mapping.service import suggest_for_evidence, suggest_for_experience
 
 
 @task(name="prepare-service-agreement", retries=2, retry_delay_seconds=1, cache_policy=NONE)
@@ -73,10 +71,14 @@ def suggest_competences(case_id: int) -> int:
 
 
 def _from_experience(session: Session, case: Case, *, experience: Experience) -> int:
+    from ivc.mapping.service import suggest_for_experience  # NLP: only flow runs that suggest load it
+
     return suggest_for_experience(session, case, experience, SYSTEM_ACTOR)
 
 
 def _from_evidence(session: Session, case: Case, *, item: EvidenceItem) -> int:
+    from ivc.mapping.service import suggest_for_evidence
+
     return suggest_for_evidence(session, case, item, SYSTEM_ACTOR)
 
 
@@ -103,6 +105,8 @@ def carry_out_request(case_id: int) -> str | None:
                 return None  # four eyes: stays pending until a second reviewer approves
             doc_type = _ISSUED_BY[action]
             if action is not Action.CERTIFY or states.certify_issues_document(case_facts):
+                from ivc.document import service as documents  # reportlab: only when a document is due
+
                 documents.issue(session, case, doc_type, requester)
             failpoint("before_issue_commit")
             cases.transition(session, case, action, requester, on_behalf_of=SYSTEM_ACTOR)

