@@ -14,8 +14,7 @@ def access_flow(case_ids: list[int]) -> dict[int, str | None]:
     admissibility decision."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        tasks.prepare_agreement(case_id)
-        out[case_id] = tasks.mark_waiting(case_id)
+        out[case_id] = tasks.access_case(case_id)
     return out
 
 
@@ -25,9 +24,7 @@ def identification_flow(case_ids: list[int]) -> dict[int, str | None]:
     issue the transparency document when it was requested."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        tasks.suggest_competences(case_id)
-        tasks.carry_out_request(case_id)
-        out[case_id] = tasks.mark_waiting(case_id)
+        out[case_id] = tasks.identification_case(case_id)
     return out
 
 
@@ -37,8 +34,7 @@ def validation_flow(case_ids: list[int]) -> dict[int, str | None]:
     assessments and decisions."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        tasks.carry_out_request(case_id)
-        out[case_id] = tasks.mark_waiting(case_id)
+        out[case_id] = tasks.request_case(case_id)
     return out
 
 
@@ -47,6 +43,5 @@ def certification_flow(case_ids: list[int]) -> dict[int, str | None]:
     """Certificazione: wait for the exam, then issue the certificate when ALFA asked for it."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        tasks.carry_out_request(case_id)
-        out[case_id] = tasks.mark_waiting(case_id)
+        out[case_id] = tasks.request_case(case_id)
     return out

@@ -1,6 +1,10 @@
-"""Automated steps of the path as Prefect tasks. Each takes a case id, opens its own database
-transaction, and is idempotent: its effects and its ledger entry commit together, so a rerun
-after a crash skips what is done and redoes what was lost."""
+"""Automated steps of the path, and the Prefect task that runs a phase's steps for one case.
+
+Each step takes a case id, opens its own database transaction, and is idempotent: its effects and
+its ledger entry commit together, so a rerun after a crash (or a task retry) skips what is done
+and redoes what was lost. One task per case and phase, not one per step: every task run costs
+the Prefect server and the flow process a few hundred requests' worth of work, and the case is
+what an operator looks for in the Prefect UI."""
 
 from __future__ import annotations
 
@@ -28,7 +32,6 @@ from ivc.experience.service import experiences_for_case
 from ivc.faults import failpoint
 
 
-@task(name="prepare-service-agreement", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def prepare_agreement(case_id: int) -> None:
     with session_scope() as session:
         case = cases.get_case(session, case_id)
@@ -50,7 +53,6 @@ def _once(case_id: int, step: str, work: Callable[[Session, Case], int], after: 
     return n
 
 
-@task(name="suggest-competences", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def suggest_competences(case_id: int) -> int:
     """NLP suggestions for every experience and every evidence text not mapped yet (one ledger
     entry per source, committed with its suggestions)."""
@@ -89,7 +91,6 @@ _ISSUED_BY: dict[Action, DocumentType] = {
 }
 
 
-@task(name="carry-out-request", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def carry_out_request(case_id: int) -> str | None:
     """Carry out a person's pending request (issue a document and move the case), all in one
     transaction. A request that has become impossible is cleared with the reason recorded."""
@@ -135,7 +136,6 @@ def carry_out_request(case_id: int) -> str | None:
         return None
 
 
-@task(name="mark-waiting", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def mark_waiting(case_id: int) -> str | None:
     """Record which human step the case now waits for (derived from its facts)."""
     with session_scope() as session:
@@ -146,3 +146,38 @@ def mark_waiting(case_id: int) -> str | None:
         step, role = nxt
         cases.mark_waiting(session, case, step, role)
         return step
+
+
+@task(name="access", task_run_name="access case {case_id}", retries=2, retry_delay_seconds=1, cache_policy=NONE)
+def access_case(case_id: int) -> str | None:
+    """Prepare the service agreement; return the human step the case now waits for."""
+    prepare_agreement(case_id)
+    return mark_waiting(case_id)
+
+
+@task(
+    name="identification",
+    task_run_name="identification case {case_id}",
+    retries=2,
+    retry_delay_seconds=1,
+    cache_policy=NONE,
+)
+def identification_case(case_id: int) -> str | None:
+    """Suggest competences from the interview and evidence texts; issue the transparency document
+    when it was requested."""
+    suggest_competences(case_id)
+    carry_out_request(case_id)
+    return mark_waiting(case_id)
+
+
+@task(
+    name="carry-out",
+    task_run_name="carry out request, case {case_id}",
+    retries=2,
+    retry_delay_seconds=1,
+    cache_policy=NONE,
+)
+def request_case(case_id: int) -> str | None:
+    """Validation and certification: issue what ALFA asked for, if anything; then wait."""
+    carry_out_request(case_id)
+    return mark_waiting(case_id)

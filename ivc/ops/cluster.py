@@ -103,6 +103,7 @@ def prefect_server(prefect_db_url: str, ivc_env: dict[str, str], logs: Path) -> 
         {
             "PREFECT_HOME": str(logs / "prefect-home"),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",  # Prefect's client telemetry: nothing leaves the network
             "PREFECT_LOGGING_LEVEL": "WARNING",
             "PREFECT_API_DATABASE_CONNECTION_URL": prefect_db_url,
             "PREFECT_SERVER_API_HOST": "127.0.0.1",
@@ -156,23 +157,47 @@ def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
     PREFECT_API_URL (code from ``source``, which every worker machine has at the same path)."""
     from prefect import Flow, flow
 
+    # An explicit command and working directory: the process worker then starts the flow run's
+    # engine directly, instead of a workspace-preparing Python process first and the engine second
+    # (each a full Prefect import, seconds of CPU per flow run). Every worker machine has the
+    # checkout and its virtual environment at the same path (docs/DEPLOY.md).
+    job_variables = {"command": f"{sys.executable} -m prefect.engine", "working_dir": str(source)}
     names = []
     for phase, entry in DEPLOYMENTS.items():
         deployed = cast(Flow[..., Any], flow.from_source(source=str(source), entrypoint=entry))
-        deployed.deploy(name=phase, work_pool_name=pool, print_next_steps=False, build=False, push=False)
+        deployed.deploy(
+            name=phase,
+            work_pool_name=pool,
+            job_variables=job_variables,
+            print_next_steps=False,
+            build=False,
+            push=False,
+        )
         names.append(f"{deployed.name}/{phase}")
     report = cast(
         Flow[..., Any], flow.from_source(source=str(source), entrypoint="ivc/flows/schedules.py:monthly_report")
     )
     report.deploy(
-        name="monthly", work_pool_name=pool, cron="0 6 1 * *", print_next_steps=False, build=False, push=False
+        name="monthly",
+        work_pool_name=pool,
+        cron="0 6 1 * *",
+        job_variables=job_variables,
+        print_next_steps=False,
+        build=False,
+        push=False,
     )
     names.append(f"{report.name}/monthly")
     retention = cast(
         Flow[..., Any], flow.from_source(source=str(source), entrypoint="ivc/flows/schedules.py:retention")
     )
     retention.deploy(
-        name="nightly", work_pool_name=pool, cron="30 2 * * *", print_next_steps=False, build=False, push=False
+        name="nightly",
+        work_pool_name=pool,
+        cron="30 2 * * *",
+        job_variables=job_variables,
+        print_next_steps=False,
+        build=False,
+        push=False,
     )
     names.append(f"{retention.name}/nightly")
     from ivc.flows.schedules import REMINDERS_CRON
@@ -181,7 +206,13 @@ def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
         Flow[..., Any], flow.from_source(source=str(source), entrypoint="ivc/flows/schedules.py:reminders")
     )
     reminders.deploy(
-        name="daily", work_pool_name=pool, cron=REMINDERS_CRON, print_next_steps=False, build=False, push=False
+        name="daily",
+        work_pool_name=pool,
+        cron=REMINDERS_CRON,
+        job_variables=job_variables,
+        print_next_steps=False,
+        build=False,
+        push=False,
     )
     names.append(f"{reminders.name}/daily")
     return names
