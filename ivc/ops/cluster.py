@@ -137,13 +137,28 @@ def prefect_server(prefect_db_url: str, ivc_env: dict[str, str], logs: Path) -> 
         server_log.close()
 
 
+def worker_threads(workers_on_machine: int) -> int:
+    """Threads each worker's flow runs may use for matrix work: the machine's cores shared out."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers_on_machine))
+
+
 def start_workers(cluster: Cluster, n: int) -> None:
+    # Numerical libraries start one thread per core in every process; n workers on one machine
+    # would each do so and fight over the same cores.
+    threads = str(worker_threads(n))
+    env = dict(
+        cluster.env,
+        IVC_NLP_THREADS=threads,
+        OPENBLAS_NUM_THREADS=threads,
+        OMP_NUM_THREADS=threads,
+        MKL_NUM_THREADS=threads,
+    )
     for i in range(len(cluster.workers), len(cluster.workers) + n):
         log = (cluster.logs / f"worker-{i}.log").open("wb")
         cluster.workers.append(
             subprocess.Popen(
                 [_prefect_bin(), "worker", "start", "--pool", POOL, "--name", f"ivc-worker-{i}", "--limit", "1"],
-                env=cluster.env,
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

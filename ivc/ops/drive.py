@@ -30,6 +30,34 @@ def synthetic_population(n: int) -> list[DemoPerson]:
     return out
 
 
+# Relative cost of a case in each phase's flow (identification runs the NLP suggester).
+PHASE_WEIGHT = {"access": 1.0, "identification": 4.0, "validation": 1.0, "certification": 1.0}
+
+
+MIN_CASES_PER_RUN = 10  # below this a flow run is mostly its own start-up
+
+
+def dispatch_order(groups: dict[str, list[int]], batch: int, workers: int = 1) -> list[tuple[str, list[int]]]:
+    """Split each phase's cases into near-equal batches of at most ``batch`` (as many batches as
+    there are workers, or a multiple, while each keeps ``MIN_CASES_PER_RUN``) and order them
+    heaviest first, so the workers finish a round together instead of one waiting on a last
+    long run."""
+    runs: list[tuple[str, list[int]]] = []
+    for name, ids in groups.items():
+        n_runs = -(-len(ids) // batch)
+        if workers > 1 and n_runs % workers:
+            rounded = n_runs + workers - n_runs % workers
+            if len(ids) // rounded >= MIN_CASES_PER_RUN:
+                n_runs = rounded
+        size, extra = divmod(len(ids), n_runs)
+        start = 0
+        for i in range(n_runs):
+            end = start + size + (i < extra)
+            runs.append((name, ids[start:end]))
+            start = end
+    return sorted(runs, key=lambda r: PHASE_WEIGHT.get(r[0], 1.0) * len(r[1]), reverse=True)
+
+
 def advance_via_deployments(case_ids: list[int], batch: int, max_rounds: int = 3) -> None:
     """Like ``advance_cases``, but each phase batch is a flow run of a deployment, picked up by
     whichever worker is free."""
@@ -42,7 +70,7 @@ def advance_via_deployments(case_ids: list[int], batch: int, max_rounds: int = 3
     from ivc.case.states import CaseState
     from ivc.database.core import session_scope
     from ivc.flows.advance import PHASE_OF
-    from ivc.ops.cluster import FLOW_NAMES
+    from ivc.ops.cluster import FLOW_NAMES, POOL
 
     short = {flow_name: name for name, flow_name in FLOW_NAMES.items()}
 
@@ -56,6 +84,9 @@ def advance_via_deployments(case_ids: list[int], batch: int, max_rounds: int = 3
 
     pending = sorted(case_ids)
     with get_client(sync_client=True) as client:
+        workers = sum(
+            1 for w in client.read_workers_for_work_pool(work_pool_name=POOL) if str(w.status).endswith("ONLINE")
+        )
         for _ in range(max_rounds):
             if not pending:
                 return
@@ -66,19 +97,15 @@ def advance_via_deployments(case_ids: list[int], batch: int, max_rounds: int = 3
                 if phase is not None:
                     groups[short[phase.name]].append(cid)
             runs = []
-            for name, ids in groups.items():
-                for i in range(0, len(ids), batch):
-                    runs.append(
-                        cast(
-                            FlowRun,
-                            run_deployment(
-                                f"{FLOW_NAMES[name]}/{name}",
-                                parameters={"case_ids": ids[i : i + batch]},
-                                timeout=0,
-                                as_subflow=False,
-                            ),
-                        )
+            for name, ids in dispatch_order(groups, batch, max(1, workers)):
+                runs.append(
+                    cast(
+                        FlowRun,
+                        run_deployment(
+                            f"{FLOW_NAMES[name]}/{name}", parameters={"case_ids": ids}, timeout=0, as_subflow=False
+                        ),
                     )
+                )
             for run in runs:
                 while True:
                     state = client.read_flow_run(run.id).state
