@@ -204,6 +204,23 @@ def test_fifty_concurrent_issuers_get_fifty_consecutive_numbers() -> None:
     assert sorted(numbers) == list(range(1, 51))
 
 
+def test_a_number_claimed_by_another_issuer_first_is_not_taken_twice() -> None:
+    from ivc.document.register import claim, peek_next
+
+    with Session(get_engine()) as a, Session(get_engine()) as b:
+        assert peek_next(a, DocumentType.VALIDATION, 2034) == 1
+        assert peek_next(b, DocumentType.VALIDATION, 2034) == 1
+        assert claim(b, DocumentType.VALIDATION, 2034, 1)
+        b.commit()
+        assert not claim(a, DocumentType.VALIDATION, 2034, 1)  # prepared with 1, but 1 is gone
+        assert peek_next(a, DocumentType.VALIDATION, 2034) == 2
+        assert claim(a, DocumentType.VALIDATION, 2034, 2)
+        a.rollback()  # a failed issue gives its number back
+    with Session(get_engine()) as c:
+        assert peek_next(c, DocumentType.VALIDATION, 2034) == 2
+        assert not claim(c, DocumentType.VALIDATION, 2034, 3)  # no skipping ahead
+
+
 @pytest.mark.slow
 def test_fifty_concurrent_certificate_issuances_get_fifty_consecutive_numbers(session: Session) -> None:
     actors = staff(session)
@@ -253,6 +270,11 @@ def test_fifty_concurrent_certificate_issuances_get_fifty_consecutive_numbers(se
         session.exec(select(IssuedDocument.register_seq).where(IssuedDocument.doc_type == "certificato")).all()
     )
     assert seqs == list(range(1, len(exam_cases) + 1))
+    # Whoever lost a claim prepared again: what is printed and signed is the number registered.
+    for doc in session.exec(select(IssuedDocument).where(IssuedDocument.doc_type == "certificato")).all():
+        assert doc.number.endswith(f"/{doc.register_seq:06d}") or doc.number.endswith(f"/{doc.register_seq}")
+        assert doc.payload["number"] == doc.number
+        assert doc.credentials["twin"]["number"] == doc.number
     from ivc.audit.service import verify_chain
 
     chain = verify_chain(session)  # fifty committing issuers also left one gap-free audit chain

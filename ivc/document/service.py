@@ -22,7 +22,7 @@ from ivc.document import credentials, pades
 from ivc.document.elements import missing_elements
 from ivc.document.models import IssuedDocument
 from ivc.document.payload import build_payload
-from ivc.document.register import new_verification_code, next_number
+from ivc.document.register import claim, new_verification_code, next_number, peek_next, register_number
 from ivc.document.render import render_pdf, second_language
 from ivc.document.signing import issuer_did, sign, sign_jwt
 from ivc.errors import DomainError, NotFound, ValidationFailed
@@ -42,6 +42,24 @@ def existing_document(session: Session, case_id: int, doc_type: DocumentType) ->
     ).first()
 
 
+OPTIMISTIC_ATTEMPTS = 5
+
+
+def _prepare(payload: dict[str, Any], did: str, lang: str) -> tuple[dict[str, Any], bytes]:
+    """Signatures and the PDF of a payload whose number is set (no database work)."""
+    created = payload["issued_at"].replace("+00:00", "Z")
+    signed: dict[str, Any] = {"twin": sign(payload, created)}
+    if payload["type"] == DocumentType.CERTIFICATE.value:
+        signed["openbadge"] = sign(credentials.openbadge(payload, did), created, proof_list=True)
+        europass = credentials.europass(payload, did)
+        signed["europass"] = europass
+        signed["europass_jwt"] = sign_jwt(europass)
+    pdf = render_pdf(payload, lang, attachment=signed["twin"])
+    if pades.enabled():
+        pdf = pades.seal(pdf)
+    return signed, pdf
+
+
 def issue(
     session: Session, case: Case, doc_type: DocumentType, actor: Actor, *, store: EvidenceStore | None = None
 ) -> IssuedDocument:
@@ -51,13 +69,13 @@ def issue(
         return existing
     # Microseconds dropped: the time is part of what is signed and printed.
     issued_at = utcnow().replace(microsecond=0)
-    seq, number = next_number(session, doc_type, issued_at.year)
     code = new_verification_code()
+    year = issued_at.year
     payload = build_payload(
         session,
         case,
         doc_type,
-        number=number,
+        number=register_number(doc_type, year, peek_next(session, doc_type, year)),
         issued_at=issued_at,
         verification_code=code,
         issued_by=actor.username,
@@ -71,18 +89,21 @@ def issue(
         )
     did = issuer_did()
     payload["issuer"] = {"id": did, "name": payload["ente_titolare"]["name"]}
-    created = payload["issued_at"].replace("+00:00", "Z")
-    signed: dict[str, Any] = {"twin": sign(payload, created)}
-    if doc_type is DocumentType.CERTIFICATE:
-        signed["openbadge"] = sign(credentials.openbadge(payload, did), created, proof_list=True)
-        europass = credentials.europass(payload, did)
-        signed["europass"] = europass
-        signed["europass_jwt"] = sign_jwt(europass)
-    person = get_person(session, case.person_id)
-    lang = second_language(person.preferred_language)
-    pdf = render_pdf(payload, lang, attachment=signed["twin"])
-    if pades.enabled():
-        pdf = pades.seal(pdf)
+    lang = second_language(get_person(session, case.person_id).preferred_language)
+    # Prepare with the number that looks free, then claim it; if another issuer took it
+    # meanwhile, prepare again with the next one. After a few lost claims, lock first. SQLite
+    # has one writer at a time anyway (and a read snapshot could not be upgraded): lock first.
+    first_locked = 0 if session.get_bind().dialect.name == "sqlite" else OPTIMISTIC_ATTEMPTS
+    for attempt in range(first_locked + 1):
+        if attempt < first_locked:
+            seq = peek_next(session, doc_type, year)
+        else:
+            seq, _ = next_number(session, doc_type, year)
+        payload["number"] = register_number(doc_type, year, seq)
+        signed, pdf = _prepare(payload, did, lang)
+        if attempt == first_locked or claim(session, doc_type, year, seq):
+            break
+    number = payload["number"]
     blob = (store or get_store()).put_bytes(pdf)
     revision = 1 + len(
         session.exec(
@@ -94,7 +115,7 @@ def issue(
         doc_type=doc_type.value,
         revision=revision,
         number=number,
-        register_year=issued_at.year,
+        register_year=year,
         register_seq=seq,
         issued_at=issued_at,
         issued_by=actor.username,
