@@ -113,7 +113,7 @@ def advance_via_deployments(case_ids: list[int], batch: int, max_rounds: int = 3
                         if not state.is_completed():
                             raise RuntimeError(f"flow run {run.name} ended {state.type.value}: {state.message}")
                         break
-                    time.sleep(0.5)
+                    time.sleep(0.25)
             after = states()
             pending = [c for c in pending if after[c] != before[c] and after[c] in PHASE_OF]
 
@@ -187,6 +187,7 @@ def main() -> None:
     # named by ``ivc scale-test``; the driver is this process).
     groups: dict[str, list[int]] = json.loads(os.environ.get("IVC_SCALE_PIDS", "{}")) | {"driver": [os.getpid()]}
     spent: dict[str, float] = {}
+    per_round: list[dict[str, float]] = []
     if args.mode == "embedded":
         from ivc.flows.advance import advance_cases
 
@@ -203,7 +204,9 @@ def main() -> None:
             t = time.perf_counter()
             advance_via_deployments(ids, args.batch)
             automated.append(time.perf_counter() - t)
-            for name, seconds in cpu.delta(before, cpu.snapshot(groups)).items():
+            this_round = cpu.delta(before, cpu.snapshot(groups))
+            per_round.append(this_round)
+            for name, seconds in this_round.items():
                 spent[name] = spent.get(name, 0.0) + seconds
 
     started = time.perf_counter()
@@ -223,6 +226,7 @@ def main() -> None:
     if spent:
         cores = os.cpu_count() or 1
         result["cpu_seconds"] = {k: round(v, 1) for k, v in spent.items()}
+        result["cpu_seconds_per_round"] = per_round
         # Share of the machine's cores kept busy while the automated steps ran (1.0 = all of them).
         result["machine_busy_share"] = round(spent.get("machine", 0.0) / (sum(automated) * cores), 3)
     print("IVC-RESULT " + json.dumps(result))
