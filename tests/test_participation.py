@@ -306,6 +306,10 @@ def test_course_register_imports_once_and_refuses_a_wrong_file_whole(session: Se
     binary.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)))
     out = runner.invoke(app, ["participation", "import", str(binary), "--as", "op3"])
     assert out.exit_code == 2 and "not UTF-8" in out.output
+    huge = tmp_path / "enorme.csv"
+    huge.write_bytes(b"person_id,kind,provider,started_on\n" + b"1,information,X,2026-01-01\n" * 420_000)
+    out = runner.invoke(app, ["participation", "import", str(huge), "--as", "op3"])
+    assert out.exit_code == 2 and "larger than 10 MiB" in out.output
     headless = tmp_path / "senza.csv"
     headless.write_text("a,b\n1,2\n", encoding="utf-8")
     out = runner.invoke(app, ["participation", "import", str(headless), "--as", "op3"])

@@ -1,5 +1,6 @@
 """One flow per phase of the IVC path. Each takes a batch of case ids (many small runs are slow
-on Prefect; a batch per run is not) and returns, per case, the human step it now waits for."""
+on Prefect; a batch per run is not) and returns, per case, the human step it now waits for.
+The cases of a batch run one after the other inside the flow run (``ivc.flows.tasks``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def access_flow(case_ids: list[int]) -> dict[int, str | None]:
     admissibility decision."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        out[case_id] = tasks.access_case(case_id)
+        out[case_id] = tasks.with_retries(tasks.access_case, case_id)
     return out
 
 
@@ -24,7 +25,7 @@ def identification_flow(case_ids: list[int]) -> dict[int, str | None]:
     issue the transparency document when it was requested."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        out[case_id] = tasks.identification_case(case_id)
+        out[case_id] = tasks.with_retries(tasks.identification_case, case_id)
     return out
 
 
@@ -34,7 +35,7 @@ def validation_flow(case_ids: list[int]) -> dict[int, str | None]:
     assessments and decisions."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        out[case_id] = tasks.request_case(case_id)
+        out[case_id] = tasks.with_retries(tasks.request_case, case_id)
     return out
 
 
@@ -43,5 +44,5 @@ def certification_flow(case_ids: list[int]) -> dict[int, str | None]:
     """Certificazione: wait for the exam, then issue the certificate when ALFA asked for it."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        out[case_id] = tasks.request_case(case_id)
+        out[case_id] = tasks.with_retries(tasks.request_case, case_id)
     return out

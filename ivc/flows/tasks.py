@@ -1,18 +1,20 @@
-"""Automated steps of the path, and the Prefect task that runs a phase's steps for one case.
+"""Automated steps of the path, and what a phase does for one case.
 
 Each step takes a case id, opens its own database transaction, and is idempotent: its effects and
-its ledger entry commit together, so a rerun after a crash (or a task retry) skips what is done
-and redoes what was lost. One task per case and phase, not one per step: every task run costs
-the Prefect server and the flow process a few hundred requests' worth of work, and the case is
-what an operator looks for in the Prefect UI."""
+its ledger entry commit together, so a rerun after a crash (or a retry) skips what is done and
+redoes what was lost. Prefect tracks the phase flows, one run per batch of cases; the cases are
+not Prefect tasks. A task run per case cost the Prefect server about as much CPU as the case's
+own work (measured with ``ivc scale-test``: docs/BENCHMARKS.md), and what happened to each case
+is in ivc's own records (the ``casestep`` ledger and the audit log)."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from functools import partial
 
-from prefect import task
-from prefect.cache_policies import NONE
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from ivc.agreement import service as agreements
@@ -30,6 +32,8 @@ from ivc.evidence.service import evidence_for_case
 from ivc.experience.models import Experience
 from ivc.experience.service import experiences_for_case
 from ivc.faults import failpoint
+
+log = logging.getLogger(__name__)
 
 
 def prepare_agreement(case_id: int) -> None:
@@ -148,20 +152,31 @@ def mark_waiting(case_id: int) -> str | None:
         return step
 
 
-@task(name="access", task_run_name="access case {case_id}", retries=2, retry_delay_seconds=1, cache_policy=NONE)
+def with_retries(step: Callable[[int], str | None], case_id: int) -> str | None:
+    """Run one case's steps, again after a transient database error (a dropped connection, a
+    deadlock or serialization failure, SQLite busy): every step is idempotent, so a repeat redoes
+    only what was lost. Other errors stop the batch, as a failed task would."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return step(case_id)
+        except OperationalError:
+            if attempt == RETRIES:
+                raise
+            log.warning("case %s: transient database error, retrying (%d/%d)", case_id, attempt + 1, RETRIES)
+            time.sleep(RETRY_DELAY_SECONDS)
+    return None  # not reached
+
+
+RETRIES = 2
+RETRY_DELAY_SECONDS = 1.0
+
+
 def access_case(case_id: int) -> str | None:
     """Prepare the service agreement; return the human step the case now waits for."""
     prepare_agreement(case_id)
     return mark_waiting(case_id)
 
 
-@task(
-    name="identification",
-    task_run_name="identification case {case_id}",
-    retries=2,
-    retry_delay_seconds=1,
-    cache_policy=NONE,
-)
 def identification_case(case_id: int) -> str | None:
     """Suggest competences from the interview and evidence texts; issue the transparency document
     when it was requested."""
@@ -170,13 +185,6 @@ def identification_case(case_id: int) -> str | None:
     return mark_waiting(case_id)
 
 
-@task(
-    name="carry-out",
-    task_run_name="carry out request, case {case_id}",
-    retries=2,
-    retry_delay_seconds=1,
-    cache_policy=NONE,
-)
 def request_case(case_id: int) -> str | None:
     """Validation and certification: issue what ALFA asked for, if anything; then wait."""
     carry_out_request(case_id)
