@@ -109,3 +109,22 @@ def test_a_rolled_back_issuance_gives_its_number_back() -> None:
         again, number = next_number(s, DocumentType.TRANSPARENCY, 2032)
     assert again == first + 1
     assert number == f"TR/2032/{again:06d}"
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
+def test_the_printed_qr_code_scans_to_the_verification_page(session: Session, tmp_path: object) -> None:
+    import subprocess
+    from pathlib import Path
+
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    from ivc.document.credentials import verify_link
+
+    case = advance_to(session, staff(session), CaseState.CLOSED)
+    cert = next(d for d in cases.issued_documents(session, case.id or 0) if d.doc_type == "certificato")
+    out = Path(str(tmp_path))
+    (out / "cert.pdf").write_bytes(get_store().get(cert.storage_key))
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "cert.pdf", "page"], cwd=out, check=True)
+    found = zxingcpp.read_barcodes(Image.open(next(out.glob("page*.png"))))
+    assert [b.text for b in found] == [verify_link(cert.payload)]

@@ -10,6 +10,7 @@ Fixed wording comes from ``certificates/texts/<lang>.yaml``.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +18,7 @@ from typing import Any
 
 import yaml
 from pypdf import PdfReader, PdfWriter
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -75,13 +75,44 @@ def _para(text: Any, style: ParagraphStyle, bold: bool = False) -> list[Flowable
     return [Paragraph(markup(value, bold), style)]
 
 
-def _qr(link: str) -> Drawing:
-    widget = QrCodeWidget(link, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    size = 30 * mm
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return drawing
+@lru_cache(maxsize=256)
+def _qr_runs(link: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """The QR code of ``link`` (error correction M) as runs of dark modules: (row, column, length).
+    Choosing the mask is the slow part of encoding; a document prepared again (a reprint, a
+    register number taken by someone else first) reuses the same code."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(link)
+    code.make()
+    runs = []
+    for r, row in enumerate(code.modules):
+        c = 0
+        for dark, group in itertools.groupby(bool(m) for m in row):
+            n = len(list(group))
+            if dark:
+                runs.append((r, c, n))
+            c += n
+    return code.getModuleCount(), tuple(runs)
+
+
+class QrFlowable(Flowable):
+    """A QR code drawn straight onto the page, one rectangle per run of dark modules."""
+
+    BORDER = 4  # quiet zone, in modules
+
+    def __init__(self, link: str, size: float) -> None:
+        super().__init__()
+        self.link, self.width, self.height = link, size, size
+
+    def draw(self) -> None:
+        count, runs = _qr_runs(self.link)
+        box = self.width / (count + 2 * self.BORDER)
+        for r, c, n in runs:
+            y = self.height - (r + self.BORDER + 1) * box
+            self.canv.rect((c + self.BORDER) * box, y, n * box, box * 1.05, stroke=0, fill=1)
+
+
+def _qr(link: str) -> Flowable:
+    return QrFlowable(link, 30 * mm)
 
 
 def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, Any] | None = None) -> bytes:
