@@ -5,7 +5,8 @@ Issuing takes a number optimistically: it reads the next free number without a l
 the document with it (signatures, PDF), then claims it with a conditional UPDATE that succeeds
 only if nobody took it meanwhile. The counter row stays locked only from that claim to the
 commit, not while a PDF is rendered, so concurrent issuers do not queue behind each other's
-rendering. ``next_number`` (lock first) is the fallback when claims keep losing.
+rendering. An issuer whose claim is lost takes the next number with ``next_number`` (lock
+first) and prepares once more.
 """
 
 from __future__ import annotations

@@ -42,9 +42,6 @@ def existing_document(session: Session, case_id: int, doc_type: DocumentType) ->
     ).first()
 
 
-OPTIMISTIC_ATTEMPTS = 5
-
-
 def _prepare(payload: dict[str, Any], did: str, lang: str) -> tuple[dict[str, Any], bytes]:
     """Signatures and the PDF of a payload whose number is set (no database work)."""
     created = payload["issued_at"].replace("+00:00", "Z")
@@ -90,19 +87,18 @@ def issue(
     did = issuer_did()
     payload["issuer"] = {"id": did, "name": payload["ente_titolare"]["name"]}
     lang = second_language(get_person(session, case.person_id).preferred_language)
-    # Prepare with the number that looks free, then claim it; if another issuer took it
-    # meanwhile, prepare again with the next one. After a few lost claims, lock first. SQLite
-    # has one writer at a time anyway (and a read snapshot could not be upgraded): lock first.
-    first_locked = 0 if session.get_bind().dialect.name == "sqlite" else OPTIMISTIC_ATTEMPTS
-    for attempt in range(first_locked + 1):
-        if attempt < first_locked:
-            seq = peek_next(session, doc_type, year)
-        else:
-            seq, _ = next_number(session, doc_type, year)
+    # Prepare with the number that looks free, then claim it. If another issuer took it meanwhile,
+    # take the next number under the lock and prepare once more: at most one document prepared
+    # twice, never a chain of lost claims. SQLite has one writer at a time anyway (and a read
+    # snapshot could not be upgraded): there the number is taken under the lock from the start.
+    optimistic = session.get_bind().dialect.name != "sqlite"
+    seq = peek_next(session, doc_type, year) if optimistic else next_number(session, doc_type, year)[0]
+    payload["number"] = register_number(doc_type, year, seq)
+    signed, pdf = _prepare(payload, did, lang)
+    if optimistic and not claim(session, doc_type, year, seq):
+        seq, _ = next_number(session, doc_type, year)
         payload["number"] = register_number(doc_type, year, seq)
         signed, pdf = _prepare(payload, did, lang)
-        if attempt == first_locked or claim(session, doc_type, year, seq):
-            break
     number = payload["number"]
     blob = (store or get_store()).put_bytes(pdf)
     revision = 1 + len(
