@@ -54,7 +54,7 @@ def _scale_table(data: dict[str, Any]) -> str:
     clusters = data["clusters"]
     if "1" in clusters and "2" in clusters:
         ratio = clusters["2"]["cases_per_second"] / clusters["1"]["cases_per_second"]
-        rows.append(f"\n2 workers / 1 worker throughput: **{ratio:.2f}×**")
+        rows.append(f"\n2 workers / 1 worker throughput: **{ratio:.3f}×**")
     return "\n".join(rows)
 
 
