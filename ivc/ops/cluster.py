@@ -189,47 +189,27 @@ def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
             push=False,
         )
         names.append(f"{deployed.name}/{phase}")
-    report = cast(
-        Flow[..., Any], flow.from_source(source=str(source), entrypoint="ivc/flows/schedules.py:monthly_report")
-    )
-    report.deploy(
-        name="monthly",
-        work_pool_name=pool,
-        cron="0 6 1 * *",
-        job_variables=job_variables,
-        print_next_steps=False,
-        build=False,
-        push=False,
-    )
-    names.append(f"{report.name}/monthly")
-    retention = cast(
-        Flow[..., Any], flow.from_source(source=str(source), entrypoint="ivc/flows/schedules.py:retention")
-    )
-    retention.deploy(
-        name="nightly",
-        work_pool_name=pool,
-        cron="30 2 * * *",
-        job_variables=job_variables,
-        print_next_steps=False,
-        build=False,
-        push=False,
-    )
-    names.append(f"{retention.name}/nightly")
     from ivc.flows.schedules import REMINDERS_CRON
 
-    reminders = cast(
-        Flow[..., Any], flow.from_source(source=str(source), entrypoint="ivc/flows/schedules.py:reminders")
+    scheduled = (
+        ("monthly_report", "monthly", "0 6 1 * *"),
+        ("retention", "nightly", "30 2 * * *"),
+        ("reminders", "daily", REMINDERS_CRON),
     )
-    reminders.deploy(
-        name="daily",
-        work_pool_name=pool,
-        cron=REMINDERS_CRON,
-        job_variables=job_variables,
-        print_next_steps=False,
-        build=False,
-        push=False,
-    )
-    names.append(f"{reminders.name}/daily")
+    for function, name, cron in scheduled:
+        job = cast(
+            Flow[..., Any], flow.from_source(source=str(source), entrypoint=f"ivc/flows/schedules.py:{function}")
+        )
+        job.deploy(
+            name=name,
+            work_pool_name=pool,
+            cron=cron,
+            job_variables=job_variables,
+            print_next_steps=False,
+            build=False,
+            push=False,
+        )
+        names.append(f"{job.name}/{name}")
     return names
 
 

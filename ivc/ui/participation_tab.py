@@ -4,10 +4,12 @@ AMIF/FAMI indicators is recorded here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from ivc.auth.roles import Actor
 from ivc.case import service as cases
@@ -18,6 +20,18 @@ from ivc.participation import service as participation
 from ivc.participation.models import ActivityKind, Answer, CefrLevel, LevelSource
 from ivc.person.models import Person
 from ivc.ui.common import first_error, flash, in_language, show_error
+
+
+def _save(lang: str, record: Callable[[Session], object]) -> None:
+    """Record one thing in its own transaction; a refusal is shown, a success confirmed after the rerun."""
+    try:
+        with session_scope() as session:
+            record(session)
+    except IVCError as exc:
+        show_error(exc, lang)
+        return
+    flash(t("participation.saved", lang))
+    st.rerun()
 
 
 def render(actor: Actor, case_id: int, lang: str) -> None:
@@ -116,22 +130,18 @@ def _activities(actor: Actor, case_id: int, person_id: int, view: participation.
         )
         if st.form_submit_button(t("participation.save_end", lang)):
             activity = next(a for a in ongoing if a.id == chosen)
-            try:
-                with session_scope() as session:
-                    participation.finish_activity(
-                        session,
-                        activity.id or 0,
-                        ended_on=ended,
-                        completed=completed,
-                        hours=hours or None,
-                        version=activity.version,
-                        actor=actor,
-                    )
-            except IVCError as exc:
-                show_error(exc, lang)
-                return
-            flash(t("participation.saved", lang))
-            st.rerun()
+            _save(
+                lang,
+                lambda s: participation.finish_activity(
+                    s,
+                    activity.id or 0,
+                    ended_on=ended,
+                    completed=completed,
+                    hours=hours or None,
+                    version=activity.version,
+                    actor=actor,
+                ),
+            )
 
 
 def _status(completed: bool | None, ended_on: date | None, lang: str) -> str:
@@ -185,16 +195,12 @@ def _levels(actor: Actor, person_id: int, view: participation.Participation, lan
             key=f"pl_source_{person_id}",
         )
         if st.form_submit_button(t("participation.add_level", lang)):
-            try:
-                with session_scope() as session:
-                    participation.record_level(
-                        session, person_id, level=level, assessed_on=on, source=source, actor=actor
-                    )
-            except IVCError as exc:
-                show_error(exc, lang)
-                return
-            flash(t("participation.saved", lang))
-            st.rerun()
+            _save(
+                lang,
+                lambda s: participation.record_level(
+                    s, person_id, level=level, assessed_on=on, source=source, actor=actor
+                ),
+            )
 
 
 def _feedback(
@@ -217,13 +223,9 @@ def _feedback(
             key=f"pfb_answer_{case_id}",
         )
         if st.form_submit_button(t("participation.save_answer", lang)):
-            try:
-                with session_scope() as session:
-                    participation.record_feedback(
-                        session, person_id, answer=answer, asked_in=person_lang, actor=actor, case_id=case_id
-                    )
-            except IVCError as exc:
-                show_error(exc, lang)
-                return
-            flash(t("participation.saved", lang))
-            st.rerun()
+            _save(
+                lang,
+                lambda s: participation.record_feedback(
+                    s, person_id, answer=answer, asked_in=person_lang, actor=actor, case_id=case_id
+                ),
+            )
