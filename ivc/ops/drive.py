@@ -58,6 +58,11 @@ def dispatch_order(groups: dict[str, list[int]], batch: int, workers: int = 1) -
     return sorted(runs, key=lambda r: PHASE_WEIGHT.get(r[0], 1.0) * len(r[1]), reverse=True)
 
 
+# Per flow run: phase, cases, seconds from creation to start (waiting for a free worker, pick-up,
+# process start-up) and from start to end; one list per call of ``advance_via_deployments``.
+RUN_TIMES: list[list[dict[str, Any]]] = []
+
+
 def advance_via_deployments(case_ids: list[int], batch: int, max_rounds: int = 3) -> None:
     """Like ``advance_cases``, but each phase batch is a flow run of a deployment, picked up by
     whichever worker is free."""
@@ -83,6 +88,8 @@ def advance_via_deployments(case_ids: list[int], batch: int, max_rounds: int = 3
             }
 
     pending = sorted(case_ids)
+    timings: list[dict[str, Any]] = []
+    RUN_TIMES.append(timings)
     with get_client(sync_client=True) as client:
         workers = sum(
             1 for w in client.read_workers_for_work_pool(work_pool_name=POOL) if str(w.status).endswith("ONLINE")
@@ -97,23 +104,31 @@ def advance_via_deployments(case_ids: list[int], batch: int, max_rounds: int = 3
                 if phase is not None:
                     groups[short[phase.name]].append(cid)
             runs = []
+            dispatched = time.time()
             for name, ids in dispatch_order(groups, batch, max(1, workers)):
-                runs.append(
-                    cast(
-                        FlowRun,
-                        run_deployment(
-                            f"{FLOW_NAMES[name]}/{name}", parameters={"case_ids": ids}, timeout=0, as_subflow=False
-                        ),
-                    )
+                flow_run = run_deployment(
+                    f"{FLOW_NAMES[name]}/{name}", parameters={"case_ids": ids}, timeout=0, as_subflow=False
                 )
-            for run in runs:
+                runs.append((name, len(ids), cast(FlowRun, flow_run)))
+            for name, n_cases, run in runs:
                 while True:
-                    state = client.read_flow_run(run.id).state
+                    done = client.read_flow_run(run.id)
+                    state = done.state
                     if state is not None and state.is_final():
                         if not state.is_completed():
                             raise RuntimeError(f"flow run {run.name} ended {state.type.value}: {state.message}")
                         break
                     time.sleep(0.25)
+                if done.start_time and done.end_time:
+                    timings.append(
+                        {
+                            "phase": name,
+                            "cases": n_cases,
+                            "queued": round(done.start_time.timestamp() - dispatched, 2),
+                            "ran": round((done.end_time - done.start_time).total_seconds(), 2),
+                            "ended": round(done.end_time.timestamp() - dispatched, 2),
+                        }
+                    )
             after = states()
             pending = [c for c in pending if after[c] != before[c] and after[c] in PHASE_OF]
 
@@ -223,6 +238,8 @@ def main() -> None:
         "seconds_per_case": round(sum(automated) / args.cases, 3),
         "problems": check(run.case_of, people),
     }
+    if RUN_TIMES:
+        result["flow_runs_per_round"] = RUN_TIMES
     if spent:
         cores = os.cpu_count() or 1
         result["cpu_seconds"] = {k: round(v, 1) for k, v in spent.items()}
