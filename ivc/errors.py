@@ -62,3 +62,17 @@ class StorageFull(IVCError):
     """The file store has no space left (or its quota is used up); nothing was saved."""
 
     code = "storage_full"
+
+
+def first_error(exc: Exception, where: str = "") -> str:
+    """The first field error of a pydantic validation as "field: why" (``where`` when the error
+    is not about one field); any other exception as its message. Interfaces, the CLI and the
+    register import all word invalid input this way."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        found = errors()
+        if found:
+            first = found[0]
+            field = ".".join(str(x) for x in first.get("loc", ())) or where
+            return f"{field}: {first.get('msg', '')}" if field else str(first.get("msg", ""))
+    return str(exc)

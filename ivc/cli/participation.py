@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ivc.errors import IVCError
+from ivc.errors import IVCError, first_error
 
 app = typer.Typer(help="Courses, Italian levels and integration feedback (AMIF indicators).", no_args_is_help=True)
 console = Console()
@@ -110,8 +110,7 @@ def activity(
             row = record_activity(session, person_id, data, get_actor(session, as_user))
             console.print(f"attività {row.id}: {row.kind} presso {row.provider} dal {row.started_on}")
     except ValidationError as exc:
-        first = exc.errors()[0]
-        _fail(ValueError(f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"))
+        _fail(ValueError(first_error(exc)))
     except IVCError as exc:
         _fail(exc)
 

@@ -137,15 +137,17 @@ def prefect_server(prefect_db_url: str, ivc_env: dict[str, str], logs: Path) -> 
         server_log.close()
 
 
-def worker_threads(workers_on_machine: int) -> int:
-    """Threads each worker's flow runs may use for matrix work: the machine's cores shared out."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers_on_machine))
+# Threads a flow run may use for matrix work. One: a flow run encodes one short text at a time
+# (a few milliseconds), where a second thread mostly spins. Measured with ``ivc scale-test`` and 1
+# worker on 2 cores: the same wall time with 1 thread as with 2 (421 s and 429 s for 500 cases),
+# and 21 % less worker CPU (329 s against 417 s); with several workers the spare core goes to
+# another flow run instead.
+FLOW_RUN_THREADS = 1
 
 
 def start_workers(cluster: Cluster, n: int) -> None:
-    # Numerical libraries start one thread per core in every process; n workers on one machine
-    # would each do so and fight over the same cores.
-    threads = str(worker_threads(n))
+    # Numerical libraries start one thread per core in every process unless told otherwise.
+    threads = str(FLOW_RUN_THREADS)
     env = dict(
         cluster.env,
         IVC_NLP_THREADS=threads,

@@ -22,7 +22,7 @@ from ivc.audit import service as audit
 from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.case.models import Case
-from ivc.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
+from ivc.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed, first_error
 from ivc.participation.models import (
     ActivityKind,
     Answer,
@@ -520,7 +520,7 @@ def import_register(session: Session, text: str, actor: Actor) -> ImportReport:
             person = _person(session, person_id)
             authorize(actor, Permission.PARTICIPATION_RECORD, person.territory)
         except (ValueError, ValidationFailed, NotFound, PermissionDenied) as exc:
-            report.errors.append(f"line {line}: {_reason(exc)}")
+            report.errors.append(f"line {line}: {first_error(exc, 'row')}")
             continue
         parsed.append((line, person_id, data))
     if report.errors:
@@ -531,11 +531,3 @@ def import_register(session: Session, text: str, actor: Actor) -> ImportReport:
         report.added += created
         report.already_there += not created
     return report
-
-
-def _reason(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        return f"{'.'.join(str(x) for x in first.get('loc', ())) or 'row'}: {first.get('msg', '')}"
-    return str(exc)

@@ -58,12 +58,3 @@ def show_flash() -> None:
     message = st.session_state.pop("flash", None)
     if message:
         slot.success(message)
-
-
-def first_error(exc: ValueError) -> str:
-    """The first field error of a pydantic validation, as "field: why"."""
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        return f"{'.'.join(str(x) for x in first.get('loc', ()))}: {first.get('msg', '')}"
-    return str(exc)

@@ -19,12 +19,12 @@ from ivc.consent.service import give_consent
 from ivc.database.core import session_scope
 from ivc.decision import service as decisions
 from ivc.decision.models import DecisionKind
-from ivc.errors import IVCError, ValidationFailed
+from ivc.errors import IVCError, ValidationFailed, first_error
 from ivc.framework.models import Framework, Qualification, text_in
 from ivc.i18n import NAMES, person_languages, t
 from ivc.person.models import CEFR_LEVELS, Gender, ReferralSource, VulnerabilityKind
 from ivc.person.service import PersonIn, register_person
-from ivc.ui.common import advance, first_error, in_language, show_error
+from ivc.ui.common import advance, in_language, show_error
 
 
 def parse_languages(text: str) -> list[dict[str, str]]:

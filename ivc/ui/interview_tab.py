@@ -10,12 +10,12 @@ import streamlit as st
 from ivc.auth.roles import Actor
 from ivc.case import service as cases
 from ivc.database.core import session_scope
-from ivc.errors import IVCError
+from ivc.errors import IVCError, first_error
 from ivc.experience.models import INTERVIEW_STEPS
 from ivc.experience.service import ExperienceIn, add_experience, experiences_for_case
 from ivc.i18n import NAMES, person_languages, t
 from ivc.person.models import Person
-from ivc.ui.common import advance, first_error, flash, in_language, show_error
+from ivc.ui.common import advance, flash, in_language, show_error
 
 
 def render(actor: Actor, case_id: int, lang: str) -> None:

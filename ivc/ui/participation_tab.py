@@ -14,12 +14,12 @@ from sqlmodel import Session
 from ivc.auth.roles import Actor
 from ivc.case import service as cases
 from ivc.database.core import session_scope
-from ivc.errors import IVCError
+from ivc.errors import IVCError, first_error
 from ivc.i18n import t
 from ivc.participation import service as participation
 from ivc.participation.models import ActivityKind, Answer, CefrLevel, LevelSource
 from ivc.person.models import Person
-from ivc.ui.common import first_error, flash, in_language, show_error
+from ivc.ui.common import flash, in_language, show_error
 
 
 def _save(lang: str, record: Callable[[Session], object]) -> None:
