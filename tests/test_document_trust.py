@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from ivc.case import service as cases
 from ivc.case.states import CaseState, DocumentType
-from ivc.database.core import get_engine
+from ivc.database.core import get_engine, utcnow
 from ivc.document import credentials, signing
 from ivc.document import service as documents
 from ivc.document.elements import missing_elements
@@ -221,11 +222,8 @@ def test_a_number_claimed_by_another_issuer_first_is_not_taken_twice() -> None:
         assert not claim(c, DocumentType.VALIDATION, 2034, 3)  # no skipping ahead
 
 
-@pytest.mark.slow
-def test_fifty_concurrent_certificate_issuances_get_fifty_consecutive_numbers(session: Session) -> None:
-    actors = staff(session)
-    exam_cases = [advance_to(session, actors, CaseState.EXAM).id for _ in range(50)]
-    session.commit()
+def _ready_for_certificate(session: Session, actors: dict[str, Any]) -> int:
+    """A case at the exam, passed and decided: its certificate can be issued."""
     from datetime import date
 
     from ivc.assessment import service as assessments
@@ -233,22 +231,75 @@ def test_fifty_concurrent_certificate_issuances_get_fifty_consecutive_numbers(se
     from ivc.decision import service as decisions
     from ivc.decision.models import DecisionKind
 
-    for case_id in exam_cases:
-        case = cases.get_case(session, case_id or 0)
-        validated = sorted(cases.target_competence_ids(session, case_id or 0))
-        assessments.record_assessment(
-            session,
-            case,
-            phase=AssessmentPhase.CERTIFICATION,
-            method=AssessmentMethod.PRACTICAL_TEST,
-            held_on=date.today(),
-            results={c: ResultOutcome.POSITIVE for c in validated},
-            actor=actors["es"],
+    case = advance_to(session, actors, CaseState.EXAM)
+    validated = sorted(cases.target_competence_ids(session, case.id or 0))
+    assessments.record_assessment(
+        session,
+        case,
+        phase=AssessmentPhase.CERTIFICATION,
+        method=AssessmentMethod.PRACTICAL_TEST,
+        held_on=date.today(),
+        results={c: ResultOutcome.POSITIVE for c in validated},
+        actor=actors["es"],
+    )
+    for cid in validated:
+        decisions.record_decision(
+            session, case, DecisionKind.CERTIFICATION, "certificata", actors["alfa"], competence_id=cid
         )
-        for cid in validated:
-            decisions.record_decision(
-                session, case, DecisionKind.CERTIFICATION, "certificata", actors["alfa"], competence_id=cid
-            )
+    return case.id or 0
+
+
+def test_an_issuer_whose_number_is_taken_while_it_prepares_prints_and_registers_the_next_one(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ivc.document.register import next_number
+
+    actors = staff(session)
+    case = cases.get_case(session, _ready_for_certificate(session, actors))
+    session.commit()
+    prepared: list[str] = []
+    others: list[int] = []
+    real_prepare = documents._prepare
+    year = utcnow().year
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def another_issuer() -> None:
+        with Session(get_engine()) as other:
+            others.append(next_number(other, DocumentType.CERTIFICATE, year)[0])
+            other.commit()
+
+    rival = threading.Thread(target=another_issuer)
+
+    def prepare_while_another_issues(payload, did, lang):  # type: ignore[no-untyped-def]
+        prepared.append(payload["number"])
+        if len(prepared) == 1:  # another issuer, in its own transaction, takes a number meanwhile
+            rival.start()
+            if not sqlite:
+                rival.join(timeout=60)
+        return real_prepare(payload, did, lang)
+
+    monkeypatch.setattr(documents, "_prepare", prepare_while_another_issues)
+    doc = documents.issue(session, case, DocumentType.CERTIFICATE, actors["alfa"])
+    session.commit()
+    rival.join(timeout=60)
+    first, second = f"/{year}/000001", f"/{year}/000002"
+    if sqlite:
+        # One writer at a time: the number was taken before preparing; the other issuer queued.
+        assert len(prepared) == 1 and doc.number.endswith(first) and others == [2]
+    else:
+        assert [n[-12:] for n in prepared] == [first, second]  # prepared again, with the next number
+        assert doc.number.endswith(second) and doc.register_seq == 2 and others == [1]
+    pdf_text = _pdf_text(get_store().get(doc.sha256))
+    assert doc.number in pdf_text  # what is printed is what is registered
+    assert doc.number in json.dumps(doc.credentials["twin"])  # and what is signed
+    if not sqlite:
+        assert prepared[0] not in json.dumps(doc.credentials)
+
+
+@pytest.mark.slow
+def test_fifty_concurrent_certificate_issuances_get_fifty_consecutive_numbers(session: Session) -> None:
+    actors = staff(session)
+    exam_cases = [_ready_for_certificate(session, actors) for _ in range(50)]
     session.commit()
     errors: list[Exception] = []
 

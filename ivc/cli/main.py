@@ -706,7 +706,9 @@ def deploy(pool: str = typer.Option("ivc-process", help="Prefect work pool (type
 def scale_test(
     cases: int = typer.Option(500, min=1, help="Synthetic people to push through the path."),
     workers: str = typer.Option("1,2", help="Worker counts to run, e.g. '2' or '1,2'."),
-    batch: int = typer.Option(50, min=1, help="Cases per flow run."),
+    batch: int = typer.Option(
+        250, min=1, help="Most cases per flow run (each run is a new process: seconds of start-up)."
+    ),
     embedded_cases: int = typer.Option(0, min=0, help="Also run this many on the embedded default (baseline)."),
     pg: str = typer.Option("postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server (databases are created)."),
     logs: Path = typer.Option(Path(".ivc/scale-logs"), help="Where the processes' logs go."),
