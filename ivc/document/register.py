@@ -5,8 +5,8 @@ Issuing takes a number optimistically: it reads the next free number without a l
 the document with it (signatures, PDF), then claims it with a conditional UPDATE that succeeds
 only if nobody took it meanwhile. The counter row stays locked only from that claim to the
 commit, not while a PDF is rendered, so concurrent issuers do not queue behind each other's
-rendering. An issuer whose claim is lost takes the next number with ``next_number`` (lock
-first) and prepares once more.
+rendering. An issuer whose claim is lost looks again and prepares again, still without the lock;
+only after a few lost claims does it take the next number with ``next_number`` (lock first).
 """
 
 from __future__ import annotations
