@@ -390,3 +390,24 @@ def test_alfa_queue_shows_age_against_the_service_level_and_filters_late_cases(s
     assert list(at.dataframe[0].value["Caso"]) == [old.id]
     at.selectbox(key="q_who").set_value("unassigned").run()
     assert list(at.dataframe[0].value["Caso"]) == [old.id]
+
+
+def test_district_pickers_follow_the_territories_in_force(session: Session) -> None:
+    """A district the reform closes leaves the pickers; a new one appears, with no code change."""
+    from datetime import date, timedelta
+
+    from ivc.territory.models import Territory
+
+    staff(session)
+    closed = session.get(Territory, "5")
+    assert closed is not None
+    closed.valid_to = date.today() - timedelta(days=1)
+    session.add(closed)
+    session.add(Territory(code="6", name="Tigullio", lead_municipality="Chiavari", valid_from=date.today()))
+    session.commit()
+    at = _page(_app("alfa"), "queue")
+    assert not at.exception
+    assert list(at.selectbox(key="q_district").options)[1:] == ["1", "2", "3", "4", "6"]
+    at = _page(_app("admin"), "admin")
+    assert not at.exception
+    assert list(at.multiselect(key="nu_districts").options) == ["1", "2", "3", "4", "6"]

@@ -18,10 +18,9 @@ from ivc.document.render import render_pdf
 from ivc.errors import IVCError
 from ivc.framework.service import framework_overview, import_repertory
 from ivc.i18n import NAMES, person_languages, t
-from ivc.ui.common import flash, show_error
+from ivc.ui.common import district_codes, flash, show_error
 from ivc.ui.documents_tab import first_page_png
 
-DISTRICTS = ["1", "2", "3", "4", "5"]
 ROLES = [r.value for r in Role if r is not Role.SYSTEM]
 
 
@@ -64,7 +63,7 @@ def _users(actor: Actor, lang: str) -> None:
         full_name = c2.text_input(t("admin.full_name", lang), max_chars=200, key="nu_name")
         role = c3.selectbox(t("admin.role", lang), ROLES, format_func=lambda r: t(f"roles.{r}", lang), key="nu_role")
         c1, c2, c3 = st.columns(3)
-        districts = c1.multiselect(t("admin.districts", lang), DISTRICTS, key="nu_districts")
+        districts = c1.multiselect(t("admin.districts", lang), district_codes(), key="nu_districts")
         languages = c2.text_input(t("admin.languages", lang), key="nu_languages", placeholder="it, ar, fr")
         password = c3.text_input(t("admin.password", lang), type="password", max_chars=1024, key="nu_password")
         created = st.form_submit_button(t("admin.create", lang))
@@ -100,7 +99,9 @@ def _users(actor: Actor, lang: str) -> None:
             index=ROLES.index(current.role) if current.role in ROLES else 0,
             format_func=lambda r: t(f"roles.{r}", lang),
         )
-        districts = c2.multiselect(t("admin.districts", lang), DISTRICTS, default=current.districts)
+        districts = c2.multiselect(
+            t("admin.districts", lang), sorted({*district_codes(), *current.districts}), default=current.districts
+        )
         active = c3.checkbox(t("admin.active", lang), value=current.active)
         password = st.text_input(t("admin.new_password", lang), type="password", max_chars=1024)
         saved = st.form_submit_button(t("admin.save", lang))

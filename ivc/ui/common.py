@@ -8,9 +8,10 @@ from datetime import datetime
 
 import streamlit as st
 
-from ivc.database.core import utcnow
+from ivc.database.core import session_scope, utcnow
 from ivc.errors import IVCError
 from ivc.i18n import catalog, is_rtl, t
+from ivc.territory.service import active_territories
 
 
 def show_error(exc: IVCError, lang: str) -> None:
@@ -58,3 +59,10 @@ def show_flash() -> None:
     message = st.session_state.pop("flash", None)
     if message:
         slot.success(message)
+
+
+def district_codes() -> list[str]:
+    """Codes of the districts active today (``reference/territories.yaml``), for the pickers: a
+    district added or closed there shows up here without a code change."""
+    with session_scope() as session:
+        return [territory.code for territory in active_territories(session)]

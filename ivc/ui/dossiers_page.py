@@ -11,7 +11,7 @@ from ivc.database.core import session_scope
 from ivc.errors import IVCError
 from ivc.i18n import t
 from ivc.matching.service import open_dossier, search_dossiers
-from ivc.ui.common import show_error
+from ivc.ui.common import district_codes, show_error
 
 
 def render(actor: Actor, lang: str) -> None:
@@ -25,7 +25,7 @@ def render(actor: Actor, lang: str) -> None:
         c1, c2 = st.columns(2)
         district = c1.selectbox(
             t("cases.filter_district", lang),
-            ["", "1", "2", "3", "4", "5"],
+            ["", *district_codes()],
             format_func=lambda d: d or t("cases.all", lang),
             key="ds_district",
         )

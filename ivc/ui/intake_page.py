@@ -24,7 +24,7 @@ from ivc.framework.models import Framework, Qualification, text_in
 from ivc.i18n import NAMES, person_languages, t
 from ivc.person.models import CEFR_LEVELS, Gender, ReferralSource, VulnerabilityKind
 from ivc.person.service import PersonIn, register_person
-from ivc.ui.common import advance, in_language, show_error
+from ivc.ui.common import advance, district_codes, in_language, show_error
 
 
 def parse_languages(text: str) -> list[dict[str, str]]:
@@ -53,7 +53,7 @@ def render(actor: Actor, lang: str) -> None:
     seen: dict[str, Qualification] = {}
     for q in quals:  # the latest version of each code
         seen[q.code] = q
-    districts = sorted(actor.districts) or ["1", "2", "3", "4", "5"]
+    districts = sorted(actor.districts) or district_codes()
     person_lang = st.selectbox(
         t("intake.preferred_language", lang),
         person_languages(),

@@ -19,6 +19,7 @@ from ivc.matching.service import (
     shortlist_pdf,
     shortlist_rows,
 )
+from ivc.ui.common import district_codes
 
 
 def render(actor: Actor, lang: str) -> None:
@@ -30,7 +31,7 @@ def render(actor: Actor, lang: str) -> None:
         reference = st.text_input(t("matching.reference", lang))
         title = st.text_input(t("matching.vacancy_title", lang))
         employer = st.text_input(t("matching.employer", lang))
-        district = st.selectbox(t("cases.district", lang), ["1", "2", "3", "4", "5"])
+        district = st.selectbox(t("cases.district", lang), district_codes())
         skills = st.text_area(t("matching.skills", lang))
         if st.form_submit_button(t("matching.save", lang)):
             try:

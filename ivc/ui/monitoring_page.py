@@ -12,6 +12,7 @@ from ivc.database.core import session_scope
 from ivc.errors import PermissionDenied
 from ivc.i18n import t
 from ivc.monitoring.service import indicators, suppress
+from ivc.ui.common import district_codes
 
 
 def render(actor: Actor, lang: str) -> None:
@@ -22,7 +23,7 @@ def render(actor: Actor, lang: str) -> None:
     )
     district = col2.selectbox(
         t("cases.filter_district", lang),
-        ["", "1", "2", "3", "4", "5"],
+        ["", *district_codes()],
         key="mon_district",
         format_func=lambda d: d or t("cases.all", lang),
     )

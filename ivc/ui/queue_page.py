@@ -16,7 +16,7 @@ from ivc.errors import IVCError
 from ivc.framework.models import Framework, Qualification
 from ivc.i18n import t
 from ivc.ui import workspace
-from ivc.ui.common import days_since, show_error
+from ivc.ui.common import days_since, district_codes, show_error
 
 QUEUE_STATES = [CaseState.VALIDATION, CaseState.VALIDATION_ISSUED, CaseState.CERTIFICATION_QUEUE, CaseState.EXAM]
 
@@ -35,7 +35,7 @@ def render(actor: Actor, lang: str) -> None:
         )
     c1, c2, c3, c4 = st.columns(4)
     all_label = t("cases.all", lang)
-    district = c1.selectbox(t("cases.filter_district", lang), [all_label, "1", "2", "3", "4", "5"], key="q_district")
+    district = c1.selectbox(t("cases.filter_district", lang), [all_label, *district_codes()], key="q_district")
     qualification = c2.selectbox(t("queue.qualification", lang), [all_label, *codes], key="q_qual")
     who = c3.selectbox(
         t("queue.assignee", lang),
