@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,79 @@ def test_the_second_language_is_the_persons(certified: list[IssuedDocument]) -> 
     text = _pdf_text(get_store().get(doc.sha256))
     arabic = [ch for ch in text if "\u0600" <= ch <= "\u06ff" or "\ufb50" <= ch <= "\ufeff"]
     assert len(arabic) > 100  # labels, titles and legal text in Arabic (shaped presentation forms)
+
+
+def test_pdfs_built_by_several_threads_at_once_do_not_mix_up_their_fonts() -> None:
+    """reportlab subsets an embedded font by seeking in the font file shared by the whole process;
+    two builds at once used to read each other's glyphs (a KeyError, or a wrong glyph)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from ivc.document import typography
+
+    typography.fonts()
+    style = ParagraphStyle("t", fontName=typography.REGULAR, fontSize=9)
+    text = "àèìòù ÀÈÌÒÙ çñšžćčđ Łłőű ĂăȘșȚț äöüß éêëâîôû Ґґ Єє Її Йй Ђђ Љљ Њњ Ћћ"
+
+    def one() -> bytes:
+        buf = io.BytesIO()
+        typography.build(SimpleDocTemplate(buf, invariant=1), [Paragraph(typography.markup(text), style)])
+        return buf.getvalue()
+
+    alone = one()
+    built: list[bytes] = []
+    errors: list[Exception] = []
+
+    def work() -> None:
+        try:
+            built.extend(one() for _ in range(25))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows within a few builds
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors
+    assert built == [alone] * 100
+
+
+def test_documents_rendered_by_several_threads_at_once_are_the_ones_rendered_alone(
+    certified: list[IssuedDocument],
+) -> None:
+    """The interface serves each user in a thread: simultaneous renders must neither fail nor mix
+    their fonts up."""
+    jobs = [(doc, lang) for doc in certified for lang in ("ar", "uk", "en", "ti")]
+    alone = {(doc.id, lang): render_pdf(doc.payload, lang) for doc, lang in jobs}
+    together: dict[tuple[int | None, str], list[bytes]] = {key: [] for key in alone}
+    errors: list[Exception] = []
+
+    def render(doc: IssuedDocument, lang: str) -> None:
+        try:
+            for _ in range(3):
+                together[(doc.id, lang)].append(render_pdf(doc.payload, lang))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=render, args=job) for job in jobs]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, so that a race shows up in a few renders
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors
+    for key, pdfs in together.items():
+        assert pdfs == [alone[key]] * 3, key
 
 
 def test_rendering_is_deterministic_and_a_reprint_is_identical(certified: list[IssuedDocument]) -> None:

@@ -27,6 +27,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ivc.config import get_settings
+from ivc.document import typography
 from ivc.document.credentials import verify_link
 from ivc.document.typography import BOLD, REGULAR, fonts, is_rtl, markup, visual, wrap_rtl
 from ivc.framework.models import text_in
@@ -265,7 +266,7 @@ def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, 
         canvas.restoreState()
 
     buf = io.BytesIO()
-    SimpleDocTemplate(
+    template = SimpleDocTemplate(
         buf,
         pagesize=A4,
         leftMargin=18 * mm,
@@ -278,7 +279,8 @@ def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, 
         creator="ivc",
         producer="ivc",
         invariant=1,
-    ).build(story, onFirstPage=page, onLaterPages=page)
+    )
+    typography.build(template, story, onFirstPage=page, onLaterPages=page)
     if attachment is None:
         return buf.getvalue()
     return attach_json(buf.getvalue(), attachment)

@@ -8,8 +8,9 @@ the line breaks are chosen on the logical text.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
-from functools import lru_cache
+from typing import Any
 from xml.sax.saxutils import escape
 
 import arabic_reshaper
@@ -29,19 +30,39 @@ _FALLBACK_FILES = (
     ("IVCEthiopic", "NotoSansEthiopic-Regular.ttf"),
     ("IVCCJK", "DroidSansFallbackFull.ttf"),
 )
+# reportlab keeps each embedded font's subsets in the font object, shared by every PDF the process
+# builds, and does not lock them: two threads building at once (the UI serves each user in a
+# thread) could mix their subsets up and fail with a KeyError. Builds take turns; process
+# workers are unaffected, and under the GIL threads would not render in parallel anyway.
+_BUILD_LOCK = threading.RLock()  # re-entrant: a build may register the fonts on first use
+
+
+def build(template: Any, story: list[Any], **kwargs: Any) -> None:
+    """``template.build(story, **kwargs)``, one build at a time in this process."""
+    with _BUILD_LOCK:
+        template.build(story, **kwargs)
+
+
 _RESHAPER = arabic_reshaper.ArabicReshaper({"delete_harakat": False, "support_ligatures": True})
 
 
-@lru_cache(maxsize=1)
+_coverage: list[dict[str, frozenset[int]]] = []
+
+
 def fonts() -> dict[str, frozenset[int]]:
     """Register the shipped fonts once; returns each font's character coverage."""
-    directory = get_settings().certificates_dir / "fonts"
-    coverage: dict[str, frozenset[int]] = {}
-    for name, file in ((REGULAR, "DejaVuSans.ttf"), (BOLD, "DejaVuSans-Bold.ttf"), *_FALLBACK_FILES):
-        font = TTFont(name, str(directory / file))
-        pdfmetrics.registerFont(font)
-        coverage[name] = frozenset(font.face.charToGlyph)
-    return coverage
+    if _coverage:
+        return _coverage[0]
+    with _BUILD_LOCK:  # once per process, even when two threads render the first PDF together
+        if not _coverage:
+            directory = get_settings().certificates_dir / "fonts"
+            coverage: dict[str, frozenset[int]] = {}
+            for name, file in ((REGULAR, "DejaVuSans.ttf"), (BOLD, "DejaVuSans-Bold.ttf"), *_FALLBACK_FILES):
+                font = TTFont(name, str(directory / file))
+                pdfmetrics.registerFont(font)
+                coverage[name] = frozenset(font.face.charToGlyph)
+            _coverage.append(coverage)
+    return _coverage[0]
 
 
 def _font_for(ch: str, main: str) -> str:

@@ -529,6 +529,7 @@ def shortlist_pdf(vacancy: Vacancy, rows: list[dict[str, str]]) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
 
+    from ivc.document import typography
     from ivc.document.typography import BOLD, REGULAR, fonts, markup
 
     fonts()
@@ -545,11 +546,12 @@ def shortlist_pdf(vacancy: Vacancy, rows: list[dict[str, str]]) -> bytes:
         for r in rows
     ]
     buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=landscape(A4), invariant=1, title=f"Shortlist {vacancy.reference}").build(
+    typography.build(
+        SimpleDocTemplate(buf, pagesize=landscape(A4), invariant=1, title=f"Shortlist {vacancy.reference}"),
         [
             Paragraph(markup(f"Shortlist — {vacancy.reference} {vacancy.title} ({vacancy.employer})", True), head),
             Table(data, colWidths=[110, 50, 50, 250, 170, 120], repeatRows=1),
-        ]
+        ],
     )
     return buf.getvalue()
 

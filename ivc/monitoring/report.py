@@ -15,6 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ivc.document import typography
 from ivc.document.typography import BOLD, REGULAR, fonts, markup
 from ivc.monitoring.service import suppress
 
@@ -62,5 +63,5 @@ def render(figures: dict[str, Any], month: str) -> bytes:
     story += [drawing, Spacer(1, 4), Paragraph(markup("Giorni mediani per fase", True), h2)]
     story += [Paragraph(markup(f"{k}: {v}"), base) for k, v in figures["median_days"].items()]
     buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, invariant=1, title=f"Monitoraggio IVC {month}").build(story)
+    typography.build(SimpleDocTemplate(buf, pagesize=A4, invariant=1, title=f"Monitoraggio IVC {month}"), story)
     return buf.getvalue()
