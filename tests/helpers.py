@@ -100,7 +100,7 @@ def advance_to(
     """A case of district 3 moved through the real services up to ``state``; ``during_identification``
     runs once the case is admitted (e.g. to record interviews before documents are issued)."""
     case = new_case(session, actors)
-    op, ev, es, alfa = actors["op3"], actors["ev"], actors["es"], actors["alfa"]
+    op, ev, alfa = actors["op3"], actors["ev"], actors["alfa"]
     if state is CaseState.ACCESS:
         return case
     person_row = get_person(session, case.person_id)
@@ -166,7 +166,16 @@ def advance_to(
     )
     if state is CaseState.EXAM:
         return case
-    validated = [cid for cid, o in results.items() if o is ResultOutcome.POSITIVE]
+    pass_certification_exam(session, actors, case, [cid for cid, o in results.items() if o is ResultOutcome.POSITIVE])
+    cases.request_action(session, case, Action.CERTIFY, alfa)
+    cases.approve_request(session, case, actors["alfa2"])
+    documents.issue(session, case, DocumentType.CERTIFICATE, alfa)
+    cases.transition(session, case, Action.CERTIFY, alfa)
+    return case
+
+
+def pass_certification_exam(session: Session, actors: dict[str, Actor], case: Case, validated: list[int]) -> None:
+    """The certification exam passed for the ``validated`` competences, each certified by ALFA."""
     assessments.record_assessment(
         session,
         case,
@@ -174,15 +183,12 @@ def advance_to(
         method=AssessmentMethod.PRACTICAL_TEST,
         held_on=date.today(),
         results={cid: ResultOutcome.POSITIVE for cid in validated},
-        actor=es,
+        actor=actors["es"],
     )
     for cid in validated:
-        decisions.record_decision(session, case, DecisionKind.CERTIFICATION, "certificata", alfa, competence_id=cid)
-    cases.request_action(session, case, Action.CERTIFY, alfa)
-    cases.approve_request(session, case, actors["alfa2"])
-    documents.issue(session, case, DocumentType.CERTIFICATE, alfa)
-    cases.transition(session, case, Action.CERTIFY, alfa)
-    return case
+        decisions.record_decision(
+            session, case, DecisionKind.CERTIFICATION, "certificata", actors["alfa"], competence_id=cid
+        )
 
 
 def tiny_pdf(text: str) -> bytes:

@@ -27,7 +27,7 @@ from ivc.document.render import attach_json, embedded_json, render_pdf
 from ivc.document.verify import Verdict, verify_bytes, verify_code
 from ivc.evidence.storage import get_store
 
-from .helpers import advance_to, staff
+from .helpers import advance_to, pass_certification_exam, staff
 
 
 @pytest.fixture()
@@ -98,6 +98,20 @@ def test_the_second_language_is_the_persons(certified: list[IssuedDocument]) -> 
     assert len(arabic) > 100  # labels, titles and legal text in Arabic (shaped presentation forms)
 
 
+def _all_at_once(threads: list[threading.Thread], switch_every: float) -> None:
+    """Run the threads together, switching between them every ``switch_every`` seconds, so that a
+    race shows up in a few iterations instead of once in a thousand."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(switch_every)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+    finally:
+        sys.setswitchinterval(interval)
+
+
 def test_pdfs_built_by_several_threads_at_once_do_not_mix_up_their_fonts() -> None:
     """reportlab subsets an embedded font by seeking in the font file shared by the whole process;
     two builds at once used to read each other's glyphs (a KeyError, or a wrong glyph)."""
@@ -125,16 +139,8 @@ def test_pdfs_built_by_several_threads_at_once_do_not_mix_up_their_fonts() -> No
         except Exception as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows within a few builds
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=300)
-    finally:
-        sys.setswitchinterval(interval)
+    # Switch threads as often as possible: the race shows within a few builds.
+    _all_at_once([threading.Thread(target=work) for _ in range(4)], switch_every=1e-6)
     assert not errors, errors
     assert built == [alone] * 100
 
@@ -156,16 +162,7 @@ def test_documents_rendered_by_several_threads_at_once_are_the_ones_rendered_alo
         except Exception as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=render, args=job) for job in jobs]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)  # switch threads often, so that a race shows up in a few renders
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=300)
-    finally:
-        sys.setswitchinterval(interval)
+    _all_at_once([threading.Thread(target=render, args=job) for job in jobs], switch_every=1e-5)
     assert not errors, errors
     for key, pdfs in together.items():
         assert pdfs == [alone[key]] * 3, key
@@ -298,28 +295,8 @@ def test_a_number_claimed_by_another_issuer_first_is_not_taken_twice() -> None:
 
 def _ready_for_certificate(session: Session, actors: dict[str, Any]) -> int:
     """A case at the exam, passed and decided: its certificate can be issued."""
-    from datetime import date
-
-    from ivc.assessment import service as assessments
-    from ivc.assessment.models import AssessmentMethod, AssessmentPhase, ResultOutcome
-    from ivc.decision import service as decisions
-    from ivc.decision.models import DecisionKind
-
     case = advance_to(session, actors, CaseState.EXAM)
-    validated = sorted(cases.target_competence_ids(session, case.id or 0))
-    assessments.record_assessment(
-        session,
-        case,
-        phase=AssessmentPhase.CERTIFICATION,
-        method=AssessmentMethod.PRACTICAL_TEST,
-        held_on=date.today(),
-        results={c: ResultOutcome.POSITIVE for c in validated},
-        actor=actors["es"],
-    )
-    for cid in validated:
-        decisions.record_decision(
-            session, case, DecisionKind.CERTIFICATION, "certificata", actors["alfa"], competence_id=cid
-        )
+    pass_certification_exam(session, actors, case, sorted(cases.target_competence_ids(session, case.id or 0)))
     return case.id or 0
 
 

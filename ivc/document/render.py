@@ -112,10 +112,6 @@ class QrFlowable(Flowable):
             self.canv.rect((c + self.BORDER) * box, y, n * box, box * 1.05, stroke=0, fill=1)
 
 
-def _qr(link: str) -> Flowable:
-    return QrFlowable(link, 30 * mm)
-
-
 def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, Any] | None = None) -> bytes:
     fonts()
     st = _styles()
@@ -140,7 +136,7 @@ def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, 
     heading += [Spacer(1, 4), *_para(it.get(doc_type, {}).get("legal", ""), st["small"])]
     heading += _para(other.get(doc_type, {}).get("legal", ""), st["small"])
     top = Table(
-        [[heading, [_qr(link), Paragraph(markup(payload["verification_code"], True), st["small"])]]],
+        [[heading, [QrFlowable(link, 30 * mm), Paragraph(markup(payload["verification_code"], True), st["small"])]]],
         colWidths=[_WIDTH - 34 * mm, 34 * mm],
     )
     top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER")]))

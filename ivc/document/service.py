@@ -100,17 +100,16 @@ def issue(
     # waited, and nearly every document was prepared twice (860 of about 900). Only after
     # ``CLAIM_ATTEMPTS`` lost claims is the number taken under the lock. SQLite has one writer at a
     # time anyway (and a read snapshot could not be upgraded): there the lock comes first.
-    seq = 0
+    seq = 0  # the number this issue holds, once it holds one
     if session.get_bind().dialect.name != "sqlite":
         for _ in range(CLAIM_ATTEMPTS):
-            seq = peek_next(session, doc_type, year)
-            payload["number"] = register_number(doc_type, year, seq)
+            free = peek_next(session, doc_type, year)
+            payload["number"] = register_number(doc_type, year, free)
             signed, pdf = _prepare(payload, did, lang)
-            if claim(session, doc_type, year, seq):
+            if claim(session, doc_type, year, free):
+                seq = free
                 break
             log.debug("register number %s taken by another issuer; preparing again", payload["number"])
-        else:
-            seq = 0
     if not seq:
         seq, payload["number"] = next_number(session, doc_type, year)
         signed, pdf = _prepare(payload, did, lang)

@@ -179,30 +179,20 @@ def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
     # (each a full Prefect import, seconds of CPU per flow run). Every worker machine has the
     # checkout and its virtual environment at the same path (docs/DEPLOY.md).
     job_variables = {"command": f"{sys.executable} -m prefect.engine", "working_dir": str(source)}
-    names = []
-    for phase, entry in DEPLOYMENTS.items():
-        deployed = cast(Flow[..., Any], flow.from_source(source=str(source), entrypoint=entry))
-        deployed.deploy(
-            name=phase,
-            work_pool_name=pool,
-            job_variables=job_variables,
-            print_next_steps=False,
-            build=False,
-            push=False,
-        )
-        names.append(f"{deployed.name}/{phase}")
     from ivc.flows.schedules import REMINDERS_CRON
 
-    scheduled = (
-        ("monthly_report", "monthly", "0 6 1 * *"),
-        ("retention", "nightly", "30 2 * * *"),
-        ("reminders", "daily", REMINDERS_CRON),
-    )
-    for function, name, cron in scheduled:
-        job = cast(
-            Flow[..., Any], flow.from_source(source=str(source), entrypoint=f"ivc/flows/schedules.py:{function}")
-        )
-        job.deploy(
+    # (deployment name, entry point, cron): the phase flows run when cases are sent to them; the
+    # scheduled jobs on their cron.
+    deployments: list[tuple[str, str, str | None]] = [(phase, entry, None) for phase, entry in DEPLOYMENTS.items()]
+    deployments += [
+        ("monthly", "ivc/flows/schedules.py:monthly_report", "0 6 1 * *"),
+        ("nightly", "ivc/flows/schedules.py:retention", "30 2 * * *"),
+        ("daily", "ivc/flows/schedules.py:reminders", REMINDERS_CRON),
+    ]
+    names = []
+    for name, entry, cron in deployments:
+        deployed = cast(Flow[..., Any], flow.from_source(source=str(source), entrypoint=entry))
+        deployed.deploy(
             name=name,
             work_pool_name=pool,
             cron=cron,
@@ -211,7 +201,7 @@ def register(pool: str = POOL, source: Path = ROOT) -> list[str]:
             build=False,
             push=False,
         )
-        names.append(f"{job.name}/{name}")
+        names.append(f"{deployed.name}/{name}")
     return names
 
 
