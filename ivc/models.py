@@ -30,6 +30,7 @@ from ivc.privacy.models import ErasureRecord
 from ivc.referral.models import Referral
 from ivc.reminder.models import ArchiveContest, Notification
 from ivc.samplecheck.models import SampleCheck, SampleCheckItem
+from ivc.submission.models import FormSubmission
 from ivc.territory.models import Territory
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "EvidenceLink",
     "ExamSession",
     "Experience",
+    "FormSubmission",
     "Framework",
     "FrameworkLabel",
     "ImportRecord",
