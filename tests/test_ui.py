@@ -38,7 +38,7 @@ def _app(username: str | None = None, lang: str | None = None) -> AppTest:
 
 
 def _page(at: AppTest, page: str) -> AppTest:
-    at.session_state["page"] = page
+    at.session_state["goto"] = page
     return at.run()
 
 

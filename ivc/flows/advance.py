@@ -6,15 +6,11 @@ operator reruns after a crash: it reads everything it needs from the database.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from prefect import Flow, flow
-from sqlmodel import col, select
 
-from ivc.case.models import Case
 from ivc.case.states import CaseState
-from ivc.database.core import session_scope
 from ivc.flows.phases import access_flow, certification_flow, identification_flow, validation_flow
+from ivc.flows.rounds import advance_with
 
 PhaseFlow = Flow[[list[int]], dict[int, str | None]]
 
@@ -29,30 +25,7 @@ PHASE_OF: dict[CaseState, PhaseFlow] = {
 }
 
 
-def _states(case_ids: list[int]) -> dict[int, CaseState]:
-    with session_scope() as session:
-        rows = session.exec(select(Case.id, Case.state).where(col(Case.id).in_(case_ids))).all()
-    return {cid: CaseState(state) for cid, state in rows if cid is not None}
-
-
 @flow(name="ivc-advance")
 def advance_cases(case_ids: list[int], max_rounds: int = 3) -> dict[int, str | None]:
     """Run each case's phase flow; repeat while a flow moved a case into another phase."""
-    waiting: dict[int, str | None] = {}
-    pending = sorted(set(case_ids))
-    for _ in range(max_rounds):
-        if not pending:
-            break
-        before = _states(pending)
-        groups: dict[PhaseFlow, list[int]] = defaultdict(list)
-        for cid, state in before.items():
-            phase = PHASE_OF.get(state)
-            if phase is None:
-                waiting[cid] = None
-            else:
-                groups[phase].append(cid)
-        for phase, ids in groups.items():
-            waiting.update(phase(ids))
-        after = _states(pending)
-        pending = [cid for cid in pending if after.get(cid) != before.get(cid) and after.get(cid) in PHASE_OF]
-    return waiting
+    return advance_with(case_ids, PHASE_OF, lambda phase, ids: phase(ids), max_rounds)

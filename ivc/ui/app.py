@@ -1,83 +1,92 @@
-"""ivc web interface: sign in, then the workspaces your role allows.
+"""ivc web interface: sign in, then the workspaces your role allows, one room each.
 
 Every page calls services, which enforce role and district again: the navigation only offers
-what the role can use. The verification page is public.
+what the role can use. The verification page is public. Each page has an address
+(``ivc.ui.navigation``); the signed-in user survives a reload (``ivc.ui.session``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import streamlit as st
 
 from ivc.auth.roles import Actor
-from ivc.auth.service import get_actor
-from ivc.database.core import session_scope
-from ivc.errors import IVCError
 from ivc.i18n import NAMES, UI_LANGUAGES, t
-from ivc.ui import (
-    admin_page,
-    cases_page,
-    dossiers_page,
-    intake_page,
-    matching_page,
-    monitoring_page,
-    queue_page,
-    signin,
-    verify_page,
-)
-from ivc.ui.common import show_flash
-from ivc.ui.navigation import pages_for
+from ivc.ui import session as web_session
+from ivc.ui.admin import users as admin_page
+from ivc.ui.alfa import queue as queue_page
+from ivc.ui.case import list as cases_page
+from ivc.ui.cpi import dossiers as dossiers_page
+from ivc.ui.cpi import matching as matching_page
+from ivc.ui.monitoring import dashboard as monitoring_page
+from ivc.ui.navigation import URL_PATHS, pages_for
+from ivc.ui.operator import intake as intake_page
+from ivc.ui.public import signin
+from ivc.ui.public import verify as verify_page
+from ivc.ui.widgets.feedback import show_flash
+
+ROOMS: dict[str, Callable[[Actor, str], None]] = {
+    "cases": cases_page.render,
+    "intake": intake_page.render,
+    "queue": queue_page.render,
+    "dossiers": dossiers_page.render,
+    "matching": matching_page.render,
+    "monitoring": monitoring_page.render,
+    "admin": admin_page.render,
+}
 
 
-def _current_actor() -> Actor | None:
-    username = st.session_state.get("username")
-    if not username:
-        return signin.oidc_actor()
-    try:
-        with session_scope() as session:
-            return get_actor(session, username)
-    except IVCError:  # disabled or removed meanwhile: back to the sign-in page
-        st.session_state.pop("username", None)
-        return None
+def _page(page_id: str, actor: Actor | None, lang: str) -> None:
+    if page_id == "verify":
+        verify_page.render(lang)
+    elif actor is None:
+        signin.render(lang)
+    else:
+        ROOMS[page_id](actor, lang)
 
 
 def main() -> None:
     st.set_page_config(page_title="ivc", page_icon="🪪", layout="wide")
     lang = st.sidebar.selectbox(
-        "Lingua / Language", UI_LANGUAGES, key="lang", format_func=lambda code: NAMES.get(code, code)
+        "Lingua / Language",
+        UI_LANGUAGES,
+        key="lang",
+        format_func=lambda code: NAMES.get(code, code),
+        bind="query-params",
     )
-    st.title(t("app.title", lang))
-    st.caption(t("app.subtitle", lang))
-    show_flash()
-    actor = _current_actor()
-    pages = pages_for(actor)
-    if st.session_state.get("page") not in pages:
-        st.session_state["page"] = pages[0]
-    page = st.sidebar.radio(t("app.page", lang), pages, key="page", format_func=lambda p: t(f"app.pages.{p}", lang))
+    actor = web_session.current_actor()
+    ids = pages_for(actor)
+    # Signed out, every page's address still opens (on the sign-in form), so a bookmark or a link
+    # to a case leads there after signing in.
+    hidden = [p for p in URL_PATHS if p not in ids] if actor is None else []
+    pages = {
+        page_id: st.Page(
+            partial(_page, page_id, actor, lang),
+            title=t(f"app.pages.{page_id}", lang),
+            url_path=URL_PATHS[page_id],
+            default=page_id == ids[0],
+            visibility="hidden" if page_id in hidden else "visible",
+        )
+        for page_id in [*ids, *hidden]
+    }
+    current = st.navigation(list(pages.values()), position="sidebar")
+    goto = st.session_state.pop("goto", None)  # a page another page (or a test) sends the user to
+    if isinstance(goto, str) and goto in pages and pages[goto] is not current:
+        st.switch_page(pages[goto])
     if actor is not None:
         st.sidebar.write(t("app.signed_in_as", lang, user=actor.username, role=t(f"roles.{actor.role.value}", lang)))
         if actor.districts:
             st.sidebar.caption(t("app.districts", lang, districts=", ".join(sorted(actor.districts))))
+        else:
+            st.sidebar.caption(t("app.no_district", lang))
         if st.sidebar.button(t("app.sign_out", lang), key="sign_out"):
-            signin.sign_out()
-            st.rerun()
-    if page == "verify":
-        verify_page.render(lang)
-    elif actor is None:
-        signin.render(lang)
-    elif page == "cases":
-        cases_page.render(actor, lang)
-    elif page == "intake":
-        intake_page.render(actor, lang)
-    elif page == "queue":
-        queue_page.render(actor, lang)
-    elif page == "dossiers":
-        dossiers_page.render(actor, lang)
-    elif page == "matching":
-        matching_page.render(actor, lang)
-    elif page == "monitoring":
-        monitoring_page.render(actor, lang)
-    elif page == "admin":
-        admin_page.render(actor, lang)
+            web_session.sign_out()
+    st.title(t("app.title", lang))
+    st.caption(t("app.subtitle", lang))
+    show_flash()
+    current.run()
 
 
 main()

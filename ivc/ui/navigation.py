@@ -1,4 +1,6 @@
-"""Which pages each user sees: the ones their role's permissions open (the services check again)."""
+"""Which pages each user sees, and their addresses: the pages their role's permissions open (the
+services check again). Every page has its own path, and a case and a tab are query parameters
+(``/casi?case=12&tab=…``), so a page can be bookmarked, reloaded and linked."""
 
 from __future__ import annotations
 
@@ -15,6 +17,19 @@ PAGES: dict[str, Permission | None] = {
     "monitoring": Permission.MONITORING_READ,
     "admin": Permission.USER_ADMIN,
     "verify": None,
+}
+
+# Page id -> its path in the address bar (Italian, as the interface's first language).
+URL_PATHS: dict[str, str] = {
+    "sign_in": "accedi",
+    "cases": "casi",
+    "intake": "accoglienza",
+    "queue": "coda",
+    "dossiers": "fascicoli",
+    "matching": "incrocio",
+    "monitoring": "monitoraggio",
+    "admin": "amministrazione",
+    "verify": "verifica",
 }
 
 

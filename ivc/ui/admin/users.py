@@ -7,19 +7,23 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from ivc.auth.roles import Actor, Role
+from ivc.auth.roles import REGION_WIDE_ROLES, Actor, Role
 from ivc.auth.service import add_user, list_users, set_password, update_user
 from ivc.config import get_settings
 from ivc.database.core import session_scope
 from ivc.document.models import IssuedDocument
 from ivc.document.render import render_pdf
+from ivc.document.specimen import specimen
 from ivc.errors import IVCError
 from ivc.framework.service import framework_overview, import_repertory
 from ivc.i18n import NAMES, person_languages, t
-from ivc.ui.common import district_codes, flash, show_error
-from ivc.ui.documents_tab import first_page_png
+from ivc.ui.case.documents import first_page_png
+from ivc.ui.widgets.feedback import show_error
+from ivc.ui.widgets.forms import Form, save_once
+from ivc.ui.widgets.pickers import district_codes, languages_picker
+from ivc.ui.widgets.text import fmt_datetime
 
 ROLES = [r.value for r in Role if r is not Role.SYSTEM]
 
@@ -37,6 +41,13 @@ def render(actor: Actor, lang: str) -> None:
         _templates(lang)
 
 
+def _districts(role: str, districts: list[str], lang: str) -> str:
+    """Where the account works, as the services decide it (``Actor.can_work_in``)."""
+    if Role(role) in REGION_WIDE_ROLES:
+        return t("admin.region_wide", lang)
+    return ", ".join(districts) or t("admin.no_district", lang)
+
+
 def _users(actor: Actor, lang: str) -> None:
     with session_scope() as session:
         users = [u for u in list_users(session) if u.role != Role.SYSTEM.value]
@@ -46,7 +57,7 @@ def _users(actor: Actor, lang: str) -> None:
                 t("admin.username", lang): u.username,
                 t("admin.full_name", lang): u.full_name,
                 t("admin.role", lang): t(f"roles.{u.role}", lang),
-                t("admin.districts", lang): ", ".join(u.districts) or t("cases.all", lang),
+                t("admin.districts", lang): _districts(u.role, u.districts, lang),
                 t("admin.languages", lang): ", ".join(u.languages),
                 t("admin.active", lang): "✓" if u.active else "—",
                 t("admin.password", lang): "✓" if u.password_hash else "—",
@@ -56,66 +67,73 @@ def _users(actor: Actor, lang: str) -> None:
         hide_index=True,
         width="stretch",
     )
-    with st.form("new_user", clear_on_submit=True):
+    labels = {
+        "username": t("admin.username", lang), "full_name": t("admin.full_name", lang),
+        "role": t("admin.role", lang), "districts": t("admin.districts", lang),
+        "languages": t("admin.languages", lang), "password": t("admin.password", lang),
+    }  # fmt: skip
+    form = Form("new_user")
+    with st.form(form.id, enter_to_submit=False):
         st.markdown(f"**{t('admin.new_user', lang)}**")
         c1, c2, c3 = st.columns(3)
-        username = c1.text_input(t("admin.username", lang), max_chars=64, key="nu_username")
-        full_name = c2.text_input(t("admin.full_name", lang), max_chars=200, key="nu_name")
-        role = c3.selectbox(t("admin.role", lang), ROLES, format_func=lambda r: t(f"roles.{r}", lang), key="nu_role")
+        username = c1.text_input(labels["username"], max_chars=64, key=form.key("username"))
+        full_name = c2.text_input(labels["full_name"], max_chars=200, key=form.key("name"))
+        role = c3.selectbox(
+            labels["role"], ROLES, index=None, placeholder=t("intake.pick", lang),
+            format_func=lambda r: t(f"roles.{r}", lang), key=form.key("role"),
+        )  # fmt: skip
         c1, c2, c3 = st.columns(3)
-        districts = c1.multiselect(t("admin.districts", lang), district_codes(), key="nu_districts")
-        languages = c2.text_input(t("admin.languages", lang), key="nu_languages", placeholder="it, ar, fr")
-        password = c3.text_input(t("admin.password", lang), type="password", max_chars=1024, key="nu_password")
-        created = st.form_submit_button(t("admin.create", lang))
+        districts = c1.multiselect(labels["districts"], district_codes(), key=form.key("districts"))
+        with c2:
+            languages = languages_picker(labels["languages"], form.key("languages"), lang)
+        password = c3.text_input(labels["password"], type="password", max_chars=1024, key=form.key("password"))
+        created = st.form_submit_button(t("admin.create", lang), type="primary")
     if created:
-        try:
-            with session_scope() as session:
-                add_user(
-                    session,
-                    actor,
-                    username,
-                    full_name,
-                    Role(role),
-                    districts,
-                    [x.strip() for x in languages.split(",") if x.strip()],
-                    password=password or None,
-                )
-        except IVCError as exc:
-            show_error(exc, lang)
+        if not role:
+            st.error(t("errors.kinds.field", lang, label=labels["role"]))
         else:
-            flash(t("admin.created", lang, user=username))
-            st.rerun()
+            save_once(
+                form, "user", actor,
+                lambda s: add_user(s, actor, username or "", full_name or "", Role(role), districts, languages,
+                                   password=password or None).id,
+                lang, labels=labels, done_message=t("admin.created", lang, user=username),
+            )  # fmt: skip
     names = [u.username for u in users]
     if not names:
         return
     st.markdown(f"**{t('admin.edit_user', lang)}**")
     who = st.selectbox(t("admin.username", lang), names, key="eu_user")
     current = next(u for u in users if u.username == who)
-    with st.form("edit_user"):
+    edit = Form(f"edit_user:{who}")
+    with st.form(edit.id, enter_to_submit=False):
         c1, c2, c3 = st.columns(3)
         role = c1.selectbox(
-            t("admin.role", lang),
+            labels["role"],
             ROLES,
             index=ROLES.index(current.role) if current.role in ROLES else 0,
             format_func=lambda r: t(f"roles.{r}", lang),
+            key=edit.key("role"),
         )
         districts = c2.multiselect(
-            t("admin.districts", lang), sorted({*district_codes(), *current.districts}), default=current.districts
+            labels["districts"],
+            sorted({*district_codes(), *current.districts}),
+            default=current.districts,
+            key=edit.key("districts"),
         )
-        active = c3.checkbox(t("admin.active", lang), value=current.active)
-        password = st.text_input(t("admin.new_password", lang), type="password", max_chars=1024)
-        saved = st.form_submit_button(t("admin.save", lang))
+        active = c3.checkbox(t("admin.active", lang), value=current.active, key=edit.key("active"))
+        password = st.text_input(
+            t("admin.new_password", lang), type="password", max_chars=1024, key=edit.key("password")
+        )
+        saved = st.form_submit_button(t("admin.save", lang), type="primary")
     if saved:
-        try:
-            with session_scope() as session:
-                update_user(session, actor, who, role=Role(role), districts=districts, active=active)
-                if password:
-                    set_password(session, who, password, actor)
-        except IVCError as exc:
-            show_error(exc, lang)
-        else:
-            flash(t("admin.saved", lang))
-            st.rerun()
+
+        def work(session: Session) -> int | None:
+            update_user(session, actor, who, role=Role(role or current.role), districts=districts, active=active)
+            if password:
+                set_password(session, who, password, actor)
+            return None
+
+        save_once(edit, "user_edit", actor, work, lang, labels=labels, done_message=t("admin.saved", lang))
 
 
 def _frameworks(lang: str) -> None:
@@ -128,7 +146,7 @@ def _frameworks(lang: str) -> None:
                 t("admin.kind", lang): r.kind,
                 t("admin.languages", lang): ", ".join(r.languages),
                 t("admin.entries", lang): r.entries,
-                t("admin.imported", lang): str(r.imported_at)[:16],
+                t("admin.imported", lang): fmt_datetime(r.imported_at),
             }
             for r in rows
         ],
@@ -148,7 +166,8 @@ def _frameworks(lang: str) -> None:
                     framework, created = import_repertory(session, root / chosen)
                     label = f"{framework.code} {framework.version}"
             except IVCError as exc:
-                status.update(label=str(exc), state="error")
+                status.update(label=t("admin.import_failed", lang), state="error")
+                show_error(exc, lang)
                 return
             status.update(
                 label=t("admin.imported_ok" if created else "admin.already", lang, name=label), state="complete"
@@ -156,8 +175,8 @@ def _frameworks(lang: str) -> None:
 
 
 def _templates(lang: str) -> None:
-    """Each document template rendered in the chosen language from the latest issued document
-    of its type (its stored payload), without issuing anything."""
+    """Each document template rendered in the chosen language on a specimen: the structure of the
+    latest issued document of its type with every personal element replaced. Nothing is issued."""
     with session_scope() as session:
         latest: dict[str, dict[str, Any]] = {}
         for doc in session.exec(select(IssuedDocument).order_by(col(IssuedDocument.id).desc()).limit(200)):
@@ -176,7 +195,7 @@ def _templates(lang: str) -> None:
         key="tpl_lang",
     )
     if st.button(t("admin.preview", lang), key="tpl_preview"):
-        pdf = render_pdf(latest[doc_type], second)
+        pdf = render_pdf(specimen(latest[doc_type], second), second)
         png = first_page_png(pdf)
         if png is not None:
             st.image(png, width=600)

@@ -21,7 +21,8 @@ from ivc.framework.models import Competence, text_in
 from ivc.i18n import is_rtl, t
 from ivc.mapping.models import EscoSuggestion
 from ivc.mapping.service import review_esco_suggestion
-from ivc.ui.common import show_error
+from ivc.ui.widgets.feedback import show_error
+from ivc.ui.widgets.text import label
 
 
 def highlight(text: str, spans: list[tuple[int, int]], lang: str) -> str:
@@ -60,6 +61,7 @@ def _supporting(session: Session, rationale: list[dict[str, Any]]) -> list[str]:
 
 def render(actor: Actor, case_id: int, lang: str) -> None:
     with session_scope() as session:
+        reviewable = claims.claims_reviewable(cases.get_case(session, case_id, actor))
         rows = [
             (c, session.get(Competence, c.competence_id), _supporting(session, c.rationale))
             for c in claims.claims_for_case(session, case_id)
@@ -67,7 +69,11 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
         esco = list(session.exec(select(EscoSuggestion).where(EscoSuggestion.case_id == case_id)))
         esco_blocks = {s.id: _supporting(session, s.rationale) for s in esco}
     pending = [r for r in rows if r[0].status == ClaimStatus.SUGGESTED.value]
-    st.markdown(f"**{t('mapping.suggested', lang, n=len(pending))}**")
+    if not reviewable:
+        st.info(t("mapping.closed", lang))
+        pending = []
+    else:
+        st.markdown(f"**{t('mapping.suggested', lang, n=len(pending))}**")
     for claim, comp, blocks in pending:
         with st.container(border=True):
             st.markdown(f"**{comp.code if comp else ''}** {text_in(comp.title, lang) if comp else ''}")
@@ -85,7 +91,7 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
         st.dataframe(
             [
                 {
-                    "code": comp.code if comp else "",
+                    t("mapping.code", lang): comp.code if comp else "",
                     t("mapping.competence", lang): text_in(comp.title, lang) if comp else "",
                     t("mapping.status", lang): t(f"claim_status.{claim.status}", lang),
                     t("mapping.by", lang): claim.reviewed_by or claim.created_by,
@@ -95,13 +101,15 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
             hide_index=True,
             width="stretch",
         )
+    if not reviewable:
+        return
     _by_hand(actor, case_id, lang)
     open_esco = [s for s in esco if s.status == "suggested"]
     if open_esco:
         st.markdown(f"**{t('mapping.esco', lang, n=len(open_esco))}**")
         for s in open_esco[:30]:
             with st.container(border=True):
-                st.markdown(f"**{html.escape(s.label)}** · {s.entity} · {s.score:.2f}")
+                st.markdown(f"**{html.escape(s.label)}** · {label('esco_entities', s.entity, lang)} · {s.score:.2f}")
                 for block in esco_blocks.get(s.id, []):
                     st.markdown(block, unsafe_allow_html=True)
                 a, r = st.columns(2)

@@ -1,5 +1,6 @@
-"""Documents of a case: ask for the transparency dossier when the case allows it, preview each
-issued document's first page, download the PDF and its machine-readable twin."""
+"""Documents of a case: the move that issues the next document when this role may ask for it
+(with confirmation), then each issued document with its first page, the PDF and its signed
+machine-readable twin."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ import streamlit as st
 from ivc.auth.roles import Actor
 from ivc.case import service as cases
 from ivc.case import states
-from ivc.case.states import Action
 from ivc.database.core import session_scope
 from ivc.errors import IVCError
 from ivc.evidence.storage import get_store
 from ivc.i18n import t
-from ivc.ui.common import advance, show_error
+from ivc.ui.case import moves
+from ivc.ui.widgets.feedback import show_error
+from ivc.ui.widgets.text import fmt_date
 
 
 def first_page_png(pdf: bytes) -> bytes | None:
@@ -40,35 +42,21 @@ def first_page_png(pdf: bytes) -> bytes | None:
 
 
 def render(actor: Actor, case_id: int, lang: str) -> None:
+    actions, version, unreviewed = moves.available(actor, case_id)
+    for action in actions:
+        if states.transition_for(action).issues is not None:
+            moves.offer(actor, case_id, action, version, unreviewed, lang, primary=True)
     with session_scope() as session:
-        case = cases.get_case(session, case_id, actor)
-        facts = cases.facts(session, case)
         docs = cases.issued_documents(session, case_id)
-        version = case.version
-    can_issue = Action.ISSUE_TRANSPARENCY in states.available_actions(facts, actor.role) and not case.requested_action
-    if can_issue and st.button(t("documents.issue_transparency", lang), key=f"issue_tr_{case_id}", type="primary"):
-        try:
-            with session_scope() as session:
-                cases.request_action(
-                    session,
-                    cases.get_case(session, case_id, actor),
-                    Action.ISSUE_TRANSPARENCY,
-                    actor,
-                    expected_version=version,
-                )
-        except IVCError as exc:
-            show_error(exc, lang)
-        else:
-            advance([case_id], lang)
-            st.rerun()
     if not docs:
         st.caption(t("documents.none", lang))
         return
     for doc in docs:
         with st.container(border=True):
             status = t("documents.revoked", lang) if doc.revoked_at else t("documents.valid", lang)
-            st.markdown(f"**{t(f'doctypes.{doc.doc_type}', lang)}** — {doc.number} · {status}")
-            st.caption(t("documents.code", lang, code=doc.verification_code, date=str(doc.issued_at)[:10]))
+            number = f"{t('documents.number_label', lang)} {doc.number}"
+            st.markdown(f"**{t(f'doctypes.{doc.doc_type}', lang)}** — {number} · {status}")
+            st.caption(t("documents.code", lang, code=doc.verification_code, date=fmt_date(doc.issued_at)))
             try:
                 pdf = get_store().get(doc.sha256)
             except IVCError as exc:

@@ -3,23 +3,40 @@ and district. Aggregates only, small cells suppressed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import streamlit as st
 
 from ivc.auth.roles import Actor
+from ivc.case.states import CaseState
 from ivc.database.core import session_scope
 from ivc.errors import PermissionDenied
-from ivc.i18n import t
+from ivc.i18n import NAMES, t
 from ivc.monitoring.service import indicators, suppress
-from ivc.ui.common import district_codes
+from ivc.ui.widgets.pickers import district_codes
+
+
+def _chart(values: dict[str, int | float], lang: str, *, horizontal: bool = False, counts: bool = True) -> None:
+    """A bar chart in the order given (phases in the order of the path, not alphabetical). Counts
+    of people under the small-cell threshold are left out and named below, never drawn as 0."""
+    shown = {k: v for k, v in values.items() if not counts or suppress(int(v)) == str(int(v))}
+    hidden = [k for k in values if k not in shown]
+    if shown:
+        rows = [{"x": k, "y": v} for k, v in shown.items()]
+        st.bar_chart(rows, x="x", y="y", x_label="", y_label="", sort=False, horizontal=horizontal)
+    if hidden:
+        st.caption(t("monitoring.suppressed", lang, items=", ".join(hidden)))
 
 
 def render(actor: Actor, lang: str) -> None:
     st.header(t("monitoring.title", lang))
     col1, col2 = st.columns(2)
     period = col1.date_input(
-        t("monitoring.period", lang), value=(date.today() - timedelta(days=365), date.today()), key="mon_period"
+        t("monitoring.period", lang),
+        value=(date.today() - timedelta(days=365), date.today()),
+        format="DD/MM/YYYY",
+        key="mon_period",
     )
     district = col2.selectbox(
         t("cases.filter_district", lang),
@@ -36,9 +53,12 @@ def render(actor: Actor, lang: str) -> None:
         return
     st.metric(t("monitoring.people", lang), suppress(figures["people"]))
     st.subheader(t("monitoring.funnel", lang))
-    st.bar_chart({t(f"states.{k}", lang): (v if v >= 5 else 0) for k, v in figures["funnel"].items()}, horizontal=True)
+    order = [s.value for s in CaseState]
+    funnel = figures["funnel"]
+    _chart({t(f"states.{k}", lang): funnel[k] for k in sorted(funnel, key=_position(order))}, lang, horizontal=True)
     st.subheader(t("monitoring.median_days", lang))
-    st.bar_chart({t(f"states.{k}", lang): v for k, v in figures["median_days"].items()})
+    median = figures["median_days"]
+    _chart({t(f"states.{k}", lang): median[k] for k in sorted(median, key=_position(order))}, lang, counts=False)
     mediation = figures["mediation"]
     st.subheader(t("monitoring.mediation", lang))
     c1, c2, c3 = st.columns(3)
@@ -46,11 +66,10 @@ def render(actor: Actor, lang: str) -> None:
     c2.metric(t("monitoring.with_mediator", lang), suppress(mediation["with_mediator"]))
     c3.metric(t("monitoring.mediated_hours", lang), mediation["mediated_hours"])
     if mediation["by_language"]:
-        st.bar_chart({k: (v if v >= 5 else 0) for k, v in mediation["by_language"].items()})
+        _chart({NAMES.get(k, k): v for k, v in mediation["by_language"].items()}, lang)
     st.subheader(t("monitoring.indicators", lang))
     people = [i for i in figures["indicators"] if i.get("unit", "people") == "people"]
-    # Cells under the threshold are drawn as 0 so a chart never shows what the tables suppress.
-    st.bar_chart({i["code"]: (i["total"] if i["total"] >= 5 else 0) for i in people}, horizontal=True)
+    _chart({i["code"]: i["total"] for i in people}, lang, horizontal=True)
     c1, c2 = st.columns(2)
     chosen = c1.selectbox(
         t("monitoring.indicator", lang),
@@ -66,16 +85,22 @@ def render(actor: Actor, lang: str) -> None:
         key="mon_breakdown",
     )
     values = next(i for i in people if i["code"] == chosen)["by"].get(breakdown, {})
-    st.bar_chart({k: (v if v >= 5 else 0) for k, v in values.items()})
+    _chart(values, lang)
     st.dataframe(
         [
             {
-                "code": i["code"],
-                "indicator": i["label"].get(lang) or i["label"]["it"],
-                "total": suppress(i["total"]) if i.get("unit", "people") == "people" else str(i["total"]),
+                t("monitoring.code", lang): i["code"],
+                t("monitoring.indicator", lang): i["label"].get(lang) or i["label"]["it"],
+                t("monitoring.total", lang): suppress(i["total"])
+                if i.get("unit", "people") == "people"
+                else str(i["total"]),
             }
             for i in figures["indicators"]
         ],
         hide_index=True,
         width="stretch",
     )
+
+
+def _position(order: list[str]) -> Callable[[str], int]:
+    return lambda state: order.index(state) if state in order else len(order)

@@ -4,6 +4,7 @@ supports; every item can be previewed. The type of a file is decided by its cont
 from __future__ import annotations
 
 import streamlit as st
+from sqlmodel import Session
 
 from ivc.auth.roles import Actor
 from ivc.case import service as cases
@@ -15,7 +16,10 @@ from ivc.evidence.service import add_evidence, evidence_for_case
 from ivc.evidence.storage import get_store
 from ivc.experience.service import experiences_for_case
 from ivc.i18n import t
-from ivc.ui.common import advance, show_error
+from ivc.ui.widgets.feedback import flash, show_error
+from ivc.ui.widgets.forms import Form, save_once
+from ivc.ui.widgets.steps import advance
+from ivc.ui.widgets.text import fmt_date
 
 UPLOAD_TYPES = ["pdf", "jpg", "jpeg", "png", "heic", "heif", "txt", "docx", "odt"]
 PREVIEW_BYTES = 5 * 1024 * 1024
@@ -25,25 +29,28 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
     with session_scope() as session:
         experiences = {e.id or 0: e.title for e in experiences_for_case(session, case_id)}
         items = evidence_for_case(session, case_id)
-    with st.form(f"evidence_{case_id}", clear_on_submit=True):
-        upload = st.file_uploader(t("evidence.file", lang), type=UPLOAD_TYPES, key=f"ev_file_{case_id}")
-        note = st.text_area(t("evidence.note", lang), max_chars=20000, key=f"ev_note_{case_id}")
-        title = st.text_input(t("evidence.title", lang), max_chars=300, key=f"ev_title_{case_id}")
+    form = Form(f"evidence:{case_id}")
+    with st.form(form.id, clear_on_submit=False, enter_to_submit=False):
+        upload = st.file_uploader(t("evidence.file", lang), type=UPLOAD_TYPES, key=form.key("file"))
+        note = st.text_area(t("evidence.note", lang), max_chars=20000, key=form.key("note"))
+        title = st.text_input(t("evidence.title", lang), max_chars=300, key=form.key("title"))
         kind = st.selectbox(
             t("evidence.type", lang),
             [k.value for k in EvidenceType],
+            index=None,
+            placeholder=t("intake.pick", lang),
             format_func=lambda k: t(f"evidence.types.{k}", lang),
-            key=f"ev_type_{case_id}",
+            key=form.key("type"),
         )
         supports = st.multiselect(
             t("evidence.supports", lang),
             list(experiences),
             format_func=lambda i: experiences.get(i, str(i)),
-            key=f"ev_supports_{case_id}",
+            key=form.key("supports"),
         )
-        submitted = st.form_submit_button(t("evidence.add", lang))
+        submitted = st.form_submit_button(t("evidence.add", lang), type="primary")
     if submitted:
-        _add(actor, case_id, upload, note, title, EvidenceType(kind), supports, lang)
+        _add(actor, case_id, form, upload, note or "", title or "", kind, supports, lang)
     if not items:
         st.caption(t("evidence.none", lang))
         return
@@ -54,8 +61,9 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
                 t("evidence.title", lang): i.title,
                 t("evidence.type", lang): t(f"evidence.types.{i.evidence_type}", lang),
                 t("evidence.media", lang): i.media_type,
-                t("evidence.size", lang): i.size,
+                t("evidence.size", lang): f"{max(1, i.size // 1024)} KB",
                 t("evidence.by", lang): i.created_by,
+                t("evidence.added_on", lang): fmt_date(i.created_at),
             }
             for i in items
         ],
@@ -73,52 +81,57 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
 def _add(
     actor: Actor,
     case_id: int,
+    form: Form,
     upload: object,
     note: str,
     title: str,
-    kind: EvidenceType,
+    kind: str | None,
     supports: list[int],
     lang: str,
 ) -> None:
     if upload is None and not note.strip():
         st.error(t("evidence.nothing", lang))
         return
+    if kind is None:
+        st.error(t("evidence.no_type", lang))
+        return
     size = getattr(upload, "size", 0) or 0
     if size > get_settings().max_upload_bytes:
         st.error(t("evidence.too_large", lang, mb=get_settings().max_upload_bytes // (1024 * 1024)))
         return
-    try:
-        with session_scope() as session:
-            case = cases.get_case(session, case_id, actor)
-            if upload is not None:
-                add_evidence(
-                    session,
-                    case,
-                    upload.getvalue(),  # type: ignore[attr-defined]
-                    title=title or upload.name,  # type: ignore[attr-defined]
-                    evidence_type=kind,
-                    media_type=getattr(upload, "type", None) or "application/octet-stream",
-                    actor=actor,
-                    filename=upload.name,  # type: ignore[attr-defined]
-                    experience_ids=supports,
-                )
-            else:
-                add_evidence(
-                    session,
-                    case,
-                    note.encode("utf-8"),
-                    title=title or note.strip().splitlines()[0][:80],
-                    evidence_type=kind,
-                    media_type="text/plain",
-                    actor=actor,
-                    kind=EvidenceKind.NOTE,
-                    experience_ids=supports,
-                )
-    except IVCError as exc:
-        show_error(exc, lang)
-        return
-    advance([case_id], lang)  # suggestions from the evidence text
-    st.success(t("evidence.added", lang))
+
+    def work(session: Session) -> int | None:
+        case = cases.get_case(session, case_id, actor)
+        if upload is not None:
+            item = add_evidence(
+                session,
+                case,
+                upload.getvalue(),  # type: ignore[attr-defined]
+                title=title or upload.name,  # type: ignore[attr-defined]
+                evidence_type=EvidenceType(kind),
+                media_type=getattr(upload, "type", None) or "application/octet-stream",
+                actor=actor,
+                filename=upload.name,  # type: ignore[attr-defined]
+                experience_ids=supports,
+            )
+        else:
+            item = add_evidence(
+                session,
+                case,
+                note.encode("utf-8"),
+                title=title or note.strip().splitlines()[0][:80],
+                evidence_type=EvidenceType(kind),
+                media_type="text/plain",
+                actor=actor,
+                kind=EvidenceKind.NOTE,
+                experience_ids=supports,
+            )
+        return item.id
+
+    if save_once(form, "evidence", actor, work, lang, rerun=False) is not None:
+        advance([case_id], lang)  # suggestions from the evidence text
+        flash(t("evidence.added", lang))
+        st.rerun()
 
 
 def _preview(key: str, media_type: str, name: str, size: int, lang: str) -> None:

@@ -11,7 +11,9 @@ from ivc.database.core import session_scope
 from ivc.errors import IVCError
 from ivc.i18n import t
 from ivc.matching.service import open_dossier, search_dossiers
-from ivc.ui.common import district_codes, show_error
+from ivc.ui.widgets.feedback import show_error
+from ivc.ui.widgets.pickers import district_codes, language_picker
+from ivc.ui.widgets.text import label
 
 
 def render(actor: Actor, lang: str) -> None:
@@ -29,7 +31,8 @@ def render(actor: Actor, lang: str) -> None:
             format_func=lambda d: d or t("cases.all", lang),
             key="ds_district",
         )
-        language = c2.text_input(t("dossiers.language", lang), max_chars=12, key="ds_language")
+        with c2:
+            language = language_picker(t("dossiers.language", lang), "ds_language", lang)
         st.form_submit_button(t("dossiers.search", lang))
     try:
         with session_scope() as session:
@@ -40,7 +43,7 @@ def render(actor: Actor, lang: str) -> None:
                 occupation=occupation or None,
                 qualification=qualification or None,
                 district=district or None,
-                language=language.strip().lower() or None,
+                language=language or None,
             )
     except IVCError as exc:
         show_error(exc, lang)
@@ -57,7 +60,9 @@ def render(actor: Actor, lang: str) -> None:
                 t("dossiers.languages", lang): ", ".join(h.languages),
                 t("dossiers.italian", lang): h.italian_level,
                 t("dossiers.qualifications", lang): ", ".join(h.qualifications),
-                t("dossiers.matched", lang): "; ".join(f"{m['label']} ({m['status']})" for m in h.matched),
+                t("dossiers.matched", lang): "; ".join(
+                    f"{m['label']} ({label('skill_status', m['status'], lang)})" for m in h.matched
+                ),
                 t("dossiers.score", lang): h.score,
             }
             for h in hits
@@ -83,7 +88,7 @@ def render(actor: Actor, lang: str) -> None:
         [
             {
                 t("mapping.competence", lang): s["label"],
-                t("mapping.status", lang): t(f"skill_status.{s['status']}", lang),
+                t("mapping.status", lang): label("skill_status", s["status"], lang),
                 t("dossiers.evidence", lang): "; ".join(s["evidence"]),
             }
             for s in dossier.skills

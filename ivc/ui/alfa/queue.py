@@ -15,8 +15,10 @@ from ivc.database.core import session_scope
 from ivc.errors import IVCError
 from ivc.framework.models import Framework, Qualification
 from ivc.i18n import t
-from ivc.ui import workspace
-from ivc.ui.common import days_since, district_codes, show_error
+from ivc.ui.case.list import pick
+from ivc.ui.widgets.feedback import show_error
+from ivc.ui.widgets.pickers import district_codes
+from ivc.ui.widgets.text import days_since, label
 
 QUEUE_STATES = [CaseState.VALIDATION, CaseState.VALIDATION_ISSUED, CaseState.CERTIFICATION_QUEUE, CaseState.EXAM]
 
@@ -88,7 +90,7 @@ def render(actor: Actor, lang: str) -> None:
                 t("cases.person", lang): r.person,
                 t("cases.district", lang): r.territory,
                 t("cases.state", lang): t(f"states.{r.state}", lang),
-                t("cases.waiting", lang): t(f"steps.{r.waiting_for}", lang) if r.waiting_for else "",
+                t("cases.waiting", lang): label("steps", r.waiting_for, lang),
                 t("cases.days", lang): age,
                 t("queue.service_level", lang): service_level_days(r.state) or "",
                 t("queue.late", lang): "⚠" if is_late else "",
@@ -99,8 +101,4 @@ def render(actor: Actor, lang: str) -> None:
     if late:
         st.warning(t("queue.overdue", lang, n=late))
     st.dataframe(table, hide_index=True, width="stretch")
-    ids = [r.case_id for r in rows]
-    chosen = st.selectbox(t("cases.open", lang), ids, key="queue_case")
-    if chosen is not None:
-        st.divider()
-        workspace.render(actor, int(chosen), lang)
+    pick(actor, [(r.case_id, r.person) for r in rows], lang)

@@ -14,12 +14,13 @@ from sqlmodel import Session
 from ivc.auth.roles import Actor
 from ivc.case import service as cases
 from ivc.database.core import session_scope
-from ivc.errors import IVCError, first_error
+from ivc.errors import IVCError
 from ivc.i18n import t
 from ivc.participation import service as participation
 from ivc.participation.models import ActivityKind, Answer, CefrLevel, LevelSource
 from ivc.person.models import Person
-from ivc.ui.common import flash, in_language, show_error
+from ivc.ui.widgets.feedback import flash, show_error
+from ivc.ui.widgets.text import fmt_date, in_language
 
 
 def _save(lang: str, record: Callable[[Session], object]) -> None:
@@ -58,8 +59,8 @@ def _activities(actor: Actor, case_id: int, person_id: int, view: participation.
                     t("participation.kind", lang): t(f"participation.kinds.{a.kind}", lang),
                     t("participation.provider", lang): a.provider,
                     t("participation.course_title", lang): a.title or "",
-                    t("participation.started_on", lang): a.started_on,
-                    t("participation.ended_on", lang): a.ended_on or "",
+                    t("participation.started_on", lang): fmt_date(a.started_on),
+                    t("participation.ended_on", lang): fmt_date(a.ended_on),
                     t("participation.hours", lang): a.hours or "",
                     t("participation.status", lang): _status(a.completed, a.ended_on, lang),
                 }
@@ -82,7 +83,11 @@ def _activities(actor: Actor, case_id: int, person_id: int, view: participation.
         title = st.text_input(t("participation.course_title", lang), max_chars=300, key=f"pa_title_{case_id}")
         c3, c4 = st.columns(2)
         started = c3.date_input(
-            t("participation.started_on", lang), value=date.today(), max_value=date.today(), key=f"pa_start_{case_id}"
+            t("participation.started_on", lang),
+            value=date.today(),
+            max_value=date.today(),
+            format="DD/MM/YYYY",
+            key=f"pa_start_{case_id}",
         )
         hours = c4.number_input(
             t("participation.hours", lang), min_value=0.0, max_value=2000.0, step=1.0, key=f"pa_hours_{case_id}"
@@ -100,7 +105,7 @@ def _activities(actor: Actor, case_id: int, person_id: int, view: participation.
                 with session_scope() as session:
                     participation.record_activity(session, person_id, data, actor)
             except ValidationError as exc:
-                st.error(t("errors.invalid_input", lang, detail=first_error(exc)))
+                show_error(exc, lang)
                 return
             except IVCError as exc:
                 show_error(exc, lang)
@@ -122,7 +127,11 @@ def _activities(actor: Actor, case_id: int, person_id: int, view: participation.
         )
         c1, c2, c3 = st.columns(3)
         ended = c1.date_input(
-            t("participation.ended_on", lang), value=date.today(), max_value=date.today(), key=f"pf_end_{case_id}"
+            t("participation.ended_on", lang),
+            value=date.today(),
+            max_value=date.today(),
+            format="DD/MM/YYYY",
+            key=f"pf_end_{case_id}",
         )
         completed = c2.checkbox(t("participation.completed", lang), value=True, key=f"pf_done_{case_id}")
         hours = c3.number_input(
@@ -169,7 +178,7 @@ def _levels(actor: Actor, person_id: int, view: participation.Participation, lan
                 {
                     t("participation.language", lang): lv.language,
                     t("participation.level", lang): t(f"participation.cefr.{lv.level}", lang),
-                    t("participation.assessed_on", lang): lv.assessed_on,
+                    t("participation.assessed_on", lang): fmt_date(lv.assessed_on),
                     t("participation.source", lang): t(f"participation.sources.{lv.source}", lang),
                 }
                 for lv in view.levels
@@ -186,7 +195,11 @@ def _levels(actor: Actor, person_id: int, view: participation.Participation, lan
             key=f"pl_level_{person_id}",
         )
         on = c2.date_input(
-            t("participation.assessed_on", lang), value=date.today(), max_value=date.today(), key=f"pl_on_{person_id}"
+            t("participation.assessed_on", lang),
+            value=date.today(),
+            max_value=date.today(),
+            format="DD/MM/YYYY",
+            key=f"pl_on_{person_id}",
         )
         source = c3.selectbox(
             t("participation.source", lang),
@@ -208,7 +221,7 @@ def _feedback(
 ) -> None:
     st.markdown(f"**{t('participation.feedback', lang)}**")
     for fb in view.feedback[:3]:
-        st.caption(f"{fb.asked_on}: {t(f'person.feedback.answers.{fb.answer}', lang)} ({fb.asked_in})")
+        st.caption(f"{fmt_date(fb.asked_on)}: {t(f'person.feedback.answers.{fb.answer}', lang)} ({fb.asked_in})")
     # Read out in the person's language; the operator sees the Italian beside it.
     in_language(t("person.feedback.question", person_lang), person_lang)
     if person_lang != lang:

@@ -9,7 +9,6 @@ from sqlmodel import col, select
 from ivc.auth.policy import Permission, allowed
 from ivc.auth.roles import Actor
 from ivc.database.core import session_scope
-from ivc.errors import IVCError
 from ivc.i18n import t
 from ivc.matching.models import Vacancy
 from ivc.matching.service import (
@@ -19,7 +18,9 @@ from ivc.matching.service import (
     shortlist_pdf,
     shortlist_rows,
 )
-from ivc.ui.common import district_codes
+from ivc.ui.widgets.forms import Form, save_once
+from ivc.ui.widgets.pickers import district_codes
+from ivc.ui.widgets.text import label
 
 
 def render(actor: Actor, lang: str) -> None:
@@ -27,27 +28,28 @@ def render(actor: Actor, lang: str) -> None:
     if not allowed(actor, Permission.MATCHING):
         st.warning(t("matching.denied", lang))
         return
-    with st.expander(t("matching.new_vacancy", lang)), st.form("vacancy_form"):
-        reference = st.text_input(t("matching.reference", lang))
-        title = st.text_input(t("matching.vacancy_title", lang))
-        employer = st.text_input(t("matching.employer", lang))
-        district = st.selectbox(t("cases.district", lang), district_codes())
-        skills = st.text_area(t("matching.skills", lang))
-        if st.form_submit_button(t("matching.save", lang)):
-            try:
-                with session_scope() as session:
-                    create_vacancy(
-                        session,
-                        actor,
-                        reference=reference,
-                        title=title,
-                        employer=employer,
-                        district=district,
-                        essential=[s.strip() for s in skills.splitlines() if s.strip()],
-                    )
-                st.success(t("matching.saved", lang))
-            except IVCError as exc:
-                st.error(str(exc))
+    form = Form("vacancy")
+    labels = {
+        "reference": t("matching.reference", lang), "title": t("matching.vacancy_title", lang),
+        "employer": t("matching.employer", lang), "district": t("cases.district", lang),
+        "essential": t("matching.skills", lang),
+    }  # fmt: skip
+    with st.expander(t("matching.new_vacancy", lang)), st.form(form.id, enter_to_submit=False):
+        reference = st.text_input(labels["reference"], key=form.key("reference"), max_chars=40)
+        title = st.text_input(labels["title"], key=form.key("title"), max_chars=200)
+        employer = st.text_input(labels["employer"], key=form.key("employer"), max_chars=200)
+        district = st.selectbox(labels["district"], district_codes(), key=form.key("district"))
+        skills = st.text_area(labels["essential"], key=form.key("skills"), max_chars=5000)
+        submitted = st.form_submit_button(t("matching.save", lang), type="primary")
+    if submitted:
+        save_once(
+            form, "vacancy", actor,
+            lambda s: create_vacancy(
+                s, actor, reference=reference or "", title=title or "", employer=employer or "", district=district,
+                essential=[x.strip() for x in (skills or "").splitlines() if x.strip()],
+            ).id,
+            lang, labels=labels, done_message=t("matching.saved", lang),
+        )  # fmt: skip
     with session_scope() as session:
         vacancies = session.exec(
             select(Vacancy).where(col(Vacancy.open).is_(True)).order_by(col(Vacancy.reference))
@@ -72,7 +74,8 @@ def render(actor: Actor, lang: str) -> None:
         with st.expander(f"{m.score:.2f} — {m.subject['name']} ({t('cases.district', lang)} {m.subject['district']})"):
             for x in m.matched:
                 st.write(
-                    f"✓ {x['label']} — {x['status']}" + (f" · {', '.join(x['evidence'])}" if x["evidence"] else "")
+                    f"✓ {x['label']} — {label('skill_status', x['status'], lang)}"
+                    + (f" · {', '.join(x['evidence'])}" if x["evidence"] else "")
                 )
             for x in m.missing_essential:
                 st.write(f"✗ {x['label']}")

@@ -1,0 +1,1 @@
+"""The administrator's room: accounts, frameworks, document templates."""

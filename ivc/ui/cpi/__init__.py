@@ -1,0 +1,1 @@
+"""The CPI advisor's room: consented dossiers and job matching."""

@@ -1,0 +1,1 @@
+"""The monitoring room: the dashboard of indicators, aggregates only."""

@@ -1,0 +1,1 @@
+"""The operator's room: a new intake (person, consent, service agreement, admission)."""

@@ -1,0 +1,43 @@
+"""Sign-in: a local account (username and password), or, when configured, the regional identity
+provider through Streamlit's ``st.login`` (OpenID Connect), matched to an account by e-mail.
+A successful sign-in starts a web session that survives reloads (``ivc.ui.session``) and comes
+back to the address the user asked for."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ivc.auth.service import sign_in
+from ivc.config import get_settings
+from ivc.database.core import session_scope
+from ivc.errors import IVCError
+from ivc.i18n import t
+from ivc.ui import session as web_session
+from ivc.ui.widgets.feedback import show_error
+
+
+def render(lang: str) -> None:
+    st.header(t("signin.title", lang))
+    with st.form("sign_in"):
+        username = st.text_input(t("signin.username", lang), key="signin_username", max_chars=64)
+        password = st.text_input(t("signin.password", lang), key="signin_password", type="password", max_chars=1024)
+        submitted = st.form_submit_button(t("signin.submit", lang), type="primary")
+    if submitted:
+        refused: IVCError | None = None
+        # A failed attempt is still committed: it counts towards the temporary lock.
+        with session_scope() as session:
+            try:
+                actor = sign_in(session, username or "", password or "")
+            except IVCError as exc:
+                refused = exc
+        if refused is not None:
+            show_error(refused, lang)
+        else:
+            st.session_state.pop("signin_password", None)
+            web_session.after_sign_in(actor)
+    provider = get_settings().oidc_provider
+    if provider:
+        st.divider()
+        if st.button(t("signin.oidc", lang), key="signin_oidc"):
+            st.login(provider)
+
