@@ -10,13 +10,20 @@ from ivc.audit import service as audit
 from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.case.models import Case
+from ivc.case.states import CaseState
 from ivc.config import get_settings
-from ivc.errors import ValidationFailed
+from ivc.errors import DomainError, ValidationFailed
 from ivc.evidence.models import EvidenceItem, EvidenceKind, EvidenceLink, EvidenceType
 from ivc.evidence.safety import check_upload, clean_title
 from ivc.evidence.safety import display_name as _display_name
 from ivc.evidence.storage import EvidenceStore, get_store
 from ivc.experience.models import Experience
+
+
+def evidence_open(case: Case) -> bool:
+    """Evidence is added while the case is open (the assessors may ask for more during validation
+    and certification); a closed case's documents rest on what it held when they were issued."""
+    return case.state != CaseState.CLOSED.value
 
 
 def add_evidence(
@@ -37,6 +44,8 @@ def add_evidence(
     record it on the case under the detected media type. The same content added twice to a case
     is the same evidence item (and the links are merged)."""
     authorize(actor, Permission.EVIDENCE_ADD, case.territory)
+    if not evidence_open(case):
+        raise DomainError(f"case {case.id} is closed: no evidence is added to it", code="case_closed", state=case.state)
     title = clean_title(title)
     if not title:
         raise ValidationFailed("the evidence needs a title", field="title", code="upload_no_title")

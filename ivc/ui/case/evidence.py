@@ -11,8 +11,8 @@ from ivc.case import service as cases
 from ivc.config import get_settings
 from ivc.database.core import session_scope
 from ivc.errors import IVCError
-from ivc.evidence.models import EvidenceKind, EvidenceType
-from ivc.evidence.service import add_evidence, evidence_for_case
+from ivc.evidence.models import EvidenceItem, EvidenceKind, EvidenceType
+from ivc.evidence.service import add_evidence, evidence_for_case, evidence_open
 from ivc.evidence.storage import get_store
 from ivc.experience.service import experiences_for_case
 from ivc.i18n import t
@@ -27,8 +27,20 @@ PREVIEW_BYTES = 5 * 1024 * 1024
 
 def render(actor: Actor, case_id: int, lang: str) -> None:
     with session_scope() as session:
+        case = cases.get_case(session, case_id, actor)
         experiences = {e.id or 0: e.title for e in experiences_for_case(session, case_id)}
         items = evidence_for_case(session, case_id)
+    if evidence_open(case):
+        _form(actor, case_id, experiences, lang)
+    else:
+        st.info(t("evidence.closed", lang))
+    if not items:
+        st.caption(t("evidence.none", lang))
+        return
+    _list(items, lang)
+
+
+def _form(actor: Actor, case_id: int, experiences: dict[int, str], lang: str) -> None:
     form = Form(f"evidence:{case_id}")
     with st.form(form.id, clear_on_submit=False, enter_to_submit=False):
         upload = st.file_uploader(t("evidence.file", lang), type=UPLOAD_TYPES, key=form.key("file"))
@@ -51,9 +63,9 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
         submitted = st.form_submit_button(t("evidence.add", lang), type="primary")
     if submitted:
         _add(actor, case_id, form, upload, note or "", title or "", kind, supports, lang)
-    if not items:
-        st.caption(t("evidence.none", lang))
-        return
+
+
+def _list(items: list[EvidenceItem], lang: str) -> None:
     st.dataframe(
         [
             {
@@ -71,7 +83,10 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
         width="stretch",
     )
     chosen = st.selectbox(
-        t("evidence.preview", lang), [i.id for i in items], key=f"ev_preview_{case_id}", format_func=str
+        t("evidence.preview", lang),
+        [i.id for i in items],
+        key=f"ev_preview_{items[0].case_id}",
+        format_func=lambda i: next((f"{x.id} — {x.title}" for x in items if x.id == i), str(i)),
     )
     item = next((i for i in items if i.id == chosen), None)
     if item is not None:
