@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     # Local sign-in: failed attempts before a temporary lock, and how long it lasts.
     sign_in_attempts: int = 5
     sign_in_lock_minutes: int = 15
+    # Web interface sessions (ivc/auth/websession.py): signed out after this many minutes without
+    # activity. The session cookie is Secure when set to true, never when false, and when unset
+    # (auto) whenever the request reached ivc over https (uvicorn trusts X-Forwarded-Proto from
+    # FORWARDED_ALLOW_IPS, 127.0.0.1 by default): set true behind a TLS-terminating proxy elsewhere.
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_cookie_secure: bool | None = None
     # Optional OpenID Connect sign-in through Streamlit's st.login (provider configured in
     # .streamlit/secrets.toml, [auth] section); users are matched by e-mail.
     oidc_provider: str | None = None

@@ -4,7 +4,7 @@ from ivc.agreement.models import ServiceAgreement
 from ivc.assessment.models import Assessment, AssessmentResult, ExamSession
 from ivc.audit import sealing as _audit_sealing  # noqa: F401  (chains audit events at commit)
 from ivc.audit.models import AuditEvent, AuditHead
-from ivc.auth.models import User
+from ivc.auth.models import User, WebSession, WebSessionTicket
 from ivc.case.models import Case, CaseStateEntry, CaseStep, CaseTarget
 from ivc.claim.models import CompetenceClaim
 from ivc.consent.models import ConsentRecord, DossierAccess
@@ -83,4 +83,6 @@ __all__ = [
     "Vacancy",
     "VacancySkill",
     "Vulnerability",
+    "WebSession",
+    "WebSessionTicket",
 ]

@@ -1,5 +1,6 @@
 """Create users, sign them in (argon2 password hashes, temporary lock after repeated failures) and
-turn a username into an ``Actor``."""
+turn a username into an ``Actor``. A new password or a disabled account ends the user's web
+sessions (``ivc.auth.websession``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ivc.audit import service as audit
 from ivc.auth.models import User
 from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import SYSTEM_ACTOR, Actor, Role
+from ivc.auth.websession import revoke_user_sessions
 from ivc.config import get_settings
 from ivc.database.core import utcnow
 from ivc.errors import NotFound, PermissionDenied, ValidationFailed
@@ -91,6 +93,8 @@ def set_password(session: Session, username: str, password: str, actor: Actor) -
     user.locked_until = None
     session.add(user)
     audit.record(session, actor, "user.password_set", entity="user", entity_id=username)
+    # Whoever held the old password is signed out of the web interface everywhere.
+    revoke_user_sessions(session, username, "password_changed", actor)
     session.flush()
 
 
@@ -211,6 +215,8 @@ def update_user(
         before=before,
         after={"role": user.role, "districts": user.districts, "active": user.active},
     )
+    if not user.active:
+        revoke_user_sessions(session, username, "disabled", actor)
     session.flush()
     return user
 

@@ -743,29 +743,48 @@ def scale_test(
     raise typer.Exit(0 if result.ok else 1)
 
 
+# Streamlit options `ivc ui` sets unless the user set them (a --server.* flag, STREAMLIT_* in the
+# environment or a .streamlit/config.toml): flags would override those, so they are only defaults.
+UI_DEFAULTS = {"server.headless": "true", "browser.gatherUsageStats": "false", "client.toolbarMode": "viewer"}
+
+
+def _unset_streamlit_options(script: Path, options: dict[str, str], env: dict[str, str]) -> list[str]:
+    """Flags for the ``options`` that neither the environment nor a config.toml sets."""
+    from streamlit import config as st_config
+    from streamlit.config_option import ConfigOption
+
+    try:
+        st_config._main_script_path = str(script)  # as `streamlit run` does: script-level config too
+        known = st_config.get_config_options(force_reparse=True)
+    except Exception:  # an unreadable config.toml: Streamlit itself will say what is wrong
+        known = {}
+    flags: list[str] = []
+    for key, value in options.items():
+        option = known.get(key)
+        env_var = option.env_var if option is not None else "STREAMLIT_" + key.upper().replace(".", "_")
+        if env_var in env or (option is not None and option.where_defined != ConfigOption.DEFAULT_DEFINITION):
+            continue
+        flags += [f"--{key}", value]
+    return flags
+
+
 @app.command()
-def ui(port: int = typer.Option(8501, help="Port of the web interface.")) -> None:
-    """Start the Streamlit web interface."""
+def ui(
+    port: int | None = typer.Option(
+        None, help="Port of the web interface; unset: Streamlit's own (STREAMLIT_SERVER_PORT, config.toml, 8501)."
+    ),
+) -> None:
+    """Start the web interface (Streamlit, with the session routes of ivc/ui/server.py)."""
     from ivc.bootstrap import bootstrap
 
     bootstrap()
-    app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app_path),
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--client.toolbarMode",
-        "viewer",
-    ]
-    raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
+    server = Path(__file__).resolve().parent.parent / "ui" / "server.py"
+    env = os.environ.copy()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(server)]
+    if port is not None:
+        cmd += ["--server.port", str(port)]
+    cmd += _unset_streamlit_options(server, UI_DEFAULTS, env)
+    raise typer.Exit(subprocess.call(cmd, env=env))
 
 
 # Network around the person (mediators, referrals, timeline): commands live in ivc/cli/network.py.
