@@ -47,6 +47,13 @@ def _page(page_id: str, actor: Actor | None, lang: str) -> None:
         ROOMS[page_id](actor, lang)
 
 
+def _home(first: st.Page | None, lang: str) -> None:
+    if first is None:
+        signin.render(lang)
+    else:
+        st.switch_page(first, query_params=st.query_params.to_dict())
+
+
 def main() -> None:
     st.set_page_config(page_title="ivc", page_icon="🪪", layout="wide")
     lang = st.sidebar.selectbox(
@@ -57,27 +64,40 @@ def main() -> None:
         bind="query-params",
     )
     actor = web_session.current_actor()
-    ids = pages_for(actor)
+    ids = [p for p in pages_for(actor) if p != "sign_in"]
     # Signed out, every page's address still opens (on the sign-in form), so a bookmark or a link
     # to a case leads there after signing in.
-    hidden = [p for p in URL_PATHS if p not in ids] if actor is None else []
+    hidden = [p for p in URL_PATHS if p not in ids and p != "sign_in"] if actor is None else []
     pages = {
         page_id: st.Page(
             partial(_page, page_id, actor, lang),
             title=t(f"app.pages.{page_id}", lang),
             url_path=URL_PATHS[page_id],
-            default=page_id == ids[0],
             visibility="hidden" if page_id in hidden else "visible",
         )
         for page_id in [*ids, *hidden]
     }
-    current = st.navigation(list(pages.values()), position="sidebar")
+    # The start page ("/") has no room of its own: signed out it is the sign-in form, signed in it
+    # opens the role's first page. (Streamlit serves the default page at "/" only, so no room can
+    # be the default without losing its own address.)
+    first = pages[ids[0]] if actor is not None else None
+    home = st.Page(
+        partial(_home, first, lang),
+        title=t("app.pages.sign_in" if actor is None else "app.pages.home", lang),
+        url_path="home",
+        default=True,
+        visibility="visible" if actor is None else "hidden",
+    )
+    current = st.navigation([home, *pages.values()], position="sidebar")
+    st.session_state["_page_path"] = "" if current is home else current.url_path  # where a sign-in comes back
     goto = st.session_state.pop("goto", None)  # a page another page (or a test) sends the user to
     if isinstance(goto, str) and goto in pages and pages[goto] is not current:
         st.switch_page(pages[goto])
     if actor is not None:
         st.sidebar.write(t("app.signed_in_as", lang, user=actor.username, role=t(f"roles.{actor.role.value}", lang)))
-        if actor.districts:
+        if actor.region_wide:
+            st.sidebar.caption(t("admin.region_wide", lang))
+        elif actor.districts:
             st.sidebar.caption(t("app.districts", lang, districts=", ".join(sorted(actor.districts))))
         else:
             st.sidebar.caption(t("app.no_district", lang))

@@ -15,6 +15,7 @@ from ivc.i18n import t
 from ivc.person.models import Person
 from ivc.ui.case import workspace
 from ivc.ui.widgets.feedback import show_error
+from ivc.ui.widgets.pickers import url_choice
 from ivc.ui.widgets.text import days_since, label
 
 
@@ -66,14 +67,12 @@ def render(actor: Actor, lang: str) -> None:
 def pick(actor: Actor, options: list[tuple[int, str]], lang: str) -> None:
     """The case picker, bound to ``?case=`` in the address, and the chosen case's workspace."""
     names = dict(options)
-    chosen = st.selectbox(
+    chosen = url_choice(
         t("cases.open", lang),
         list(names),
-        index=None,
+        "case",
         placeholder=t("cases.choose", lang),
         format_func=lambda cid: f"{cid} — {names.get(cid, '')}",
-        key="case",
-        bind="query-params",
     )
     if chosen is not None:
         st.divider()

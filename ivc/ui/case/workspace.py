@@ -14,12 +14,12 @@ from ivc.case import service as cases
 from ivc.database.core import session_scope
 from ivc.errors import IVCError
 from ivc.framework.models import text_in
-from ivc.i18n import NAMES, t
+from ivc.i18n import t
 from ivc.person.models import Person
 from ivc.ui.alfa import review
 from ivc.ui.case import documents, evidence, interview, mapping, moves, participation
 from ivc.ui.widgets.feedback import show_error
-from ivc.ui.widgets.text import label
+from ivc.ui.widgets.text import label, language_name
 
 TABS: dict[str, Callable[[Actor, int, str], None]] = {
     "interview": interview.render,
@@ -64,7 +64,7 @@ def _render(actor: Actor, case_id: int, lang: str) -> None:
         t(f"states.{case.state}", lang)
         + (f" — {label('outcomes', case.outcome, lang)}" if case.outcome else "")
         + f" · {t('cases.district', lang)} {case.territory}"
-        + f" · {t('case.language', lang)} {NAMES.get(case.interview_language, case.interview_language)}"
+        + f" · {t('case.language', lang)} {language_name(case.interview_language, lang)}"
     )
     if case.waiting_for:
         st.info(

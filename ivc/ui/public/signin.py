@@ -5,6 +5,8 @@ back to the address the user asked for."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from ivc.auth.service import sign_in
@@ -34,10 +36,16 @@ def render(lang: str) -> None:
             show_error(refused, lang)
         else:
             st.session_state.pop("signin_password", None)
-            web_session.after_sign_in(actor)
+            web_session.after_sign_in(actor, _here())
     provider = get_settings().oidc_provider
     if provider:
         st.divider()
         if st.button(t("signin.oidc", lang), key="signin_oidc"):
             st.login(provider)
 
+
+def _here() -> str:
+    """The address of the page the user asked for, with its query (a bookmark, a case link)."""
+    query = urlencode(st.query_params.to_dict())
+    path = web_session.base_path() + str(st.session_state.get("_page_path") or "")
+    return path + (f"?{query}" if query else "")

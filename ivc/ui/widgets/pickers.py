@@ -4,6 +4,8 @@ entered; the person service checks again."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from ivc.database.core import session_scope
@@ -50,3 +52,25 @@ def district_codes() -> list[str]:
     district added or closed there shows up here without a code change."""
     with session_scope() as session:
         return [territory.code for territory in active_territories(session)]
+
+
+def url_choice(text: str, options: list[Any], param: str, **kwargs: Any) -> Any:
+    """A selectbox whose choice is the query parameter ``param`` of the address: a link, a
+    bookmark or a reload with ``?param=value`` opens with it chosen, and choosing changes the
+    address (so back and reload keep the place)."""
+    key = f"_url_{param}"
+    if key not in st.session_state:
+        raw = st.query_params.get(param)
+        st.session_state[key] = next((o for o in options if str(o) == raw), None)
+    elif st.session_state[key] not in options:
+        st.session_state[key] = None
+
+    def sync() -> None:
+        value = st.session_state.get(key)
+        if value is None:
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = str(value)
+
+    kwargs.setdefault("index", None)
+    return st.selectbox(text, options, key=key, on_change=sync, **kwargs)

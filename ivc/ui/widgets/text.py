@@ -68,3 +68,12 @@ def label(group: str, code: str | None, lang: str) -> str:
         return ""
     key = f"{group}.{code}"
     return t(key, lang) if key in catalog(lang) or key in catalog("it") else code
+
+
+def language_name(code: str | None, lang: str) -> str:
+    """A language by its name in ``lang`` (ISO 639), e.g. "so" -> "Somalo"; the code if unknown."""
+    if not code:
+        return ""
+    from ivc.person.iso import languages
+
+    return dict(languages(lang)).get(code, code)
