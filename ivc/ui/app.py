@@ -89,6 +89,7 @@ def main() -> None:
         visibility="visible" if actor is None else "hidden",
     )
     current = st.navigation([home, *pages.values()], position="sidebar")
+    st.session_state["_pages"] = pages  # for links between pages (ivc.ui.widgets.links)
     st.session_state["_page_path"] = "" if current is home else current.url_path  # where a sign-in comes back
     goto = st.session_state.pop("goto", None)  # a page another page (or a test) sends the user to
     if isinstance(goto, str) and goto in pages and pages[goto] is not current:

@@ -32,6 +32,7 @@ from ivc.person.models import CEFR_LEVELS, Gender, Person, ReferralSource, Vulne
 from ivc.person.service import PersonIn, register_person
 from ivc.ui.widgets.feedback import show_error
 from ivc.ui.widgets.forms import Form
+from ivc.ui.widgets.links import page_link
 from ivc.ui.widgets.pickers import country_picker, district_codes
 from ivc.ui.widgets.steps import advance
 from ivc.ui.widgets.text import fmt_date, in_language, label
@@ -65,7 +66,7 @@ def render(actor: Actor, lang: str) -> None:
     created = st.session_state.pop("intake_created", None)
     if created:
         st.success(t("intake.saved", lang, id=created))
-        st.page_link("/casi", label=t("intake.open_case", lang, id=created), query_params={"case": str(created)})
+        page_link("cases", t("intake.open_case", lang, id=created), case=str(created))
     with session_scope() as session:
         mediators = list(session.exec(select(User).where(User.role == Role.MEDIATOR.value, col(User.active))))
         targets = _targets(session)

@@ -1,0 +1,165 @@
+"""Each role's whole job in a real browser (Debian's Chromium, Playwright) against ``ivc ui`` on
+the test database, errors, reloads and double clicks included; then the database is checked for
+copies, duplicates and statuses the issued documents do not support.
+
+Screenshots of the main screens go to ``IVC_SCREENSHOT_DIR`` when set (``docs/screenshots``)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, func, select
+
+from ivc.auth.service import get_actor, set_password
+from ivc.case.models import Case
+from ivc.case.states import CaseState, DocumentType
+from ivc.document.models import IssuedDocument
+from ivc.experience.models import Experience
+from ivc.person.models import Person
+from ivc.submission.models import FormSubmission
+
+from .browser_support import (
+    LONG,
+    PASSWORD,
+    ROOT,
+    chromium,
+    click,
+    pick,
+    settle,
+    shot,
+    sign_in,
+    tab,
+    ui_server,
+)
+from .helpers import staff
+
+pytestmark = pytest.mark.slow
+pytest.importorskip("playwright.sync_api")
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+
+@pytest.fixture()
+def people(session: Session) -> Iterator[dict[str, str]]:
+    actors = staff(session)
+    admin = get_actor(session, "admin")
+    for user in [*actors, "admin"]:
+        set_password(session, user, PASSWORD, admin)
+    session.commit()
+    yield {u: u for u in actors}
+
+
+@pytest.fixture()
+def url(tmp_path: Path, people: dict[str, str]) -> Iterator[str]:
+    with ui_server(tmp_path) as address:
+        yield address
+
+
+def _count(session: Session, model: type, *where: object) -> int:
+    return int(session.exec(select(func.count()).select_from(model).where(*where)).one())  # type: ignore[arg-type]
+
+
+def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
+    session: Session, url: str, tmp_path: Path
+) -> None:
+    evidence = tmp_path / "attestato.png"
+    shutil.copy(ROOT / "docs" / "examples" / "certificato-it-ar.png", evidence)
+    with chromium(tmp_path, "operator") as page:
+        sign_in(page, url, "op3", "accoglienza")
+        page.get_by_role("heading", name="Nuova accoglienza").wait_for()
+
+        # A missing name: the error names the field, and what was typed stays.
+        page.get_by_label("Cognome").fill("Tesfaye")
+        pick(page, "Genere", "Uomo")
+        pick(page, "Cittadinanza", "Eritrea")
+        pick(page, "Chi ha inviato la persona", "Servizi sociali")
+        pick(page, "Qualificazione obiettivo", "LIG-CUC")
+        page.get_by_text("Ha ricevuto e capito questa informativa?").click()
+        page.get_by_text("La persona ha fatto la dichiarazione").click()
+        page.get_by_text("Ammetti subito al servizio").click()
+        click(page, "Registra l'accoglienza")
+        page.get_by_text("«Nome» è obbligatorio").wait_for()
+        assert page.get_by_label("Cognome").input_value() == "Tesfaye"
+        assert _count(session, Person) == 0
+
+        # Completed and saved with a double click: one person, one case, and a link to it.
+        page.get_by_label("Nome", exact=True).fill("Yonas")
+        shot(page, "02-intake", tmp_path)
+        page.get_by_role("button", name="Registra l'accoglienza").dblclick()
+        settle(page)
+        page.get_by_text(re.compile(r"Accoglienza registrata: caso \d+")).wait_for(timeout=LONG)
+        session.expire_all()
+        assert _count(session, Person, Person.family_name == "Tesfaye") == 1
+        person = session.exec(select(Person).where(Person.family_name == "Tesfaye")).one()
+        case = session.exec(select(Case).where(Case.person_id == person.id)).one()
+        assert person.gender == "M" and person.citizenship == "ER"
+        assert page.get_by_label("Cognome").input_value() == ""  # a fresh form for the next person
+        page.get_by_role("link", name=f"Apri il caso {case.id}").click()
+        settle(page)
+        assert f"case={case.id}" in page.url
+
+        # Three interview steps, each with its own answer; a new step starts empty.
+        tab(page, "Colloquio guidato")
+        answers = {
+            "Lavoro": ("Cuoco ad Asmara", "Ho lavorato come cuoco: pulivo il pesce e preparavo i primi piatti."),
+            "Studi e formazione": ("Corso HACCP", "Ho seguito un corso di igiene alimentare a Genova nel 2023."),
+            "Lingue": ("Lingue parlate", "Parlo tigrino e arabo, capisco l'inglese e sto imparando l'italiano."),
+        }
+        for step, (title, italian) in answers.items():
+            page.get_by_text(step, exact=True).click()
+            settle(page)
+            assert page.get_by_label("Titolo (es. cuoca in un ristorante)").input_value() == ""
+            assert page.get_by_label("La traduzione in italiano").input_value() == ""
+            page.get_by_label("Titolo (es. cuoca in un ristorante)").fill(title)
+            page.get_by_label("Le sue parole, nella sua lingua").fill(italian)
+            page.get_by_label("La traduzione in italiano").fill(italian)
+            page.get_by_role("button", name="Registra", exact=True).dblclick()
+            settle(page)
+            page.get_by_text("Registrato.").first.wait_for(timeout=LONG)
+        shot(page, "03-interview", tmp_path)
+
+        # A reload in the middle of a form: still signed in, on the same case and tab; nothing saved.
+        page.get_by_text("Competenze digitali", exact=True).click()
+        settle(page)
+        page.get_by_label("Titolo (es. cuoca in un ristorante)").fill("non salvato")
+        page.reload()
+        page.get_by_text("Connesso come").wait_for(timeout=LONG)
+        settle(page)
+        assert f"case={case.id}" in page.url and "tab=Colloquio" in page.url
+        assert page.get_by_role("tab", name="Colloquio guidato").get_attribute("aria-selected") == "true"
+
+        # Evidence, then the suggestions.
+        tab(page, "Evidenze")
+        with page.expect_response(lambda r: "upload_file" in r.url and r.request.method == "PUT", timeout=LONG):
+            page.locator('input[type="file"]').first.set_input_files(str(evidence))
+        page.get_by_label("Titolo", exact=True).fill("Attestato di servizio")
+        pick(page, "Tipo di evidenza", "Dichiarazione del datore di lavoro")
+        click(page, "Aggiungi l'evidenza")
+        page.get_by_text("Evidenza aggiunta").wait_for(timeout=LONG)
+        assert not page.get_by_text("Nessuna evidenza per ora").is_visible()
+        tab(page, "Competenze suggerite")
+        shot(page, "05-mapping-review", tmp_path)
+        click(page, "Conferma", exact=True)
+
+        # Issuing asks first and says what nobody reviewed; then the document is there once.
+        tab(page, "Documenti")
+        click(page, "Rilascia il documento di trasparenza")
+        page.get_by_text("non sono state riviste").wait_for()
+        page.get_by_role("button", name="Conferma", exact=True).dblclick()
+        settle(page)
+        page.get_by_text("Codice di verifica").first.wait_for(timeout=LONG)
+        shot(page, "06-dossier", tmp_path)
+
+    session.expire_all()
+    kinds = session.exec(select(Experience.kind, Experience.text_it).where(Experience.case_id == case.id)).all()
+    assert sorted(k for k, _ in kinds) == ["languages", "training", "work"]
+    assert len({text for _, text in kinds}) == 3  # no answer copied under another step
+    assert _count(session, Experience, Experience.title == "non salvato") == 0
+    docs = session.exec(select(IssuedDocument).where(IssuedDocument.case_id == case.id)).all()
+    assert [d.doc_type for d in docs] == [DocumentType.TRANSPARENCY.value]
+    assert session.get(Case, case.id).state == CaseState.TRANSPARENCY_ISSUED.value  # type: ignore[union-attr]
+    assert _count(session, FormSubmission, col(FormSubmission.kind) == "intake") == 1
