@@ -85,8 +85,12 @@ def chromium(shots: Path, name: str) -> Iterator[Any]:
 def settle(page: Any, timeout: int = LONG) -> None:
     """Wait until Streamlit has finished running the script for the last interaction."""
     page.wait_for_timeout(250)
+    # Running: the status widget shows; elements of the previous run not yet replaced are stale.
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout, polling=100
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]')",
+        timeout=timeout,
+        polling=100,
     )
     page.wait_for_timeout(150)
 
