@@ -10,15 +10,21 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, col, func, select
 
+from ivc.assessment.models import Assessment
 from ivc.auth.service import get_actor, set_password
 from ivc.case.models import Case
 from ivc.case.states import CaseState, DocumentType
+from ivc.decision import service as decisions
+from ivc.decision.models import DecisionKind
 from ivc.document.models import IssuedDocument
+from ivc.document.recognition import recognition
 from ivc.experience.models import Experience
+from ivc.framework.models import text_in
 from ivc.person.models import Person
 from ivc.submission.models import FormSubmission
 
@@ -32,10 +38,11 @@ from .browser_support import (
     settle,
     shot,
     sign_in,
+    sign_out,
     tab,
     ui_server,
 )
-from .helpers import staff
+from .helpers import advance_to, staff
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("playwright.sync_api")
@@ -163,3 +170,122 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
     assert [d.doc_type for d in docs] == [DocumentType.TRANSPARENCY.value]
     assert session.get(Case, case.id).state == CaseState.TRANSPARENCY_ISSUED.value  # type: ignore[union-attr]
     assert _count(session, FormSubmission, col(FormSubmission.kind) == "intake") == 1
+
+
+def _choose(page: object, label: str, option: str, nth: int = 0) -> None:
+    """Choose ``option`` in the ``nth`` selectbox labelled ``label``."""
+    p: Any = page
+    p.get_by_label(label, exact=True).nth(nth).click()
+    p.keyboard.type(option)
+    p.get_by_role("option", name=option, exact=True).first.click()
+
+
+def _open_case(page: object, url: str, user: str, case_id: int, tab_name: str) -> None:
+    p: Any = page
+    sign_in(p, url, user, f"coda?case={case_id}")
+    p.get_by_role("heading", name=re.compile(f"Caso {case_id} ")).wait_for(timeout=LONG)
+    tab(p, tab_name)
+
+
+def _confirm(page: object, button: str) -> None:
+    p: Any = page
+    click(p, button)
+    p.get_by_role("button", name="Conferma", exact=True).click()
+    settle(p)
+
+
+def test_alfa_validates_changes_a_decision_and_certifies_with_four_eyes(
+    session: Session, url: str, tmp_path: Path
+) -> None:
+    actors = {u: get_actor(session, u) for u in ("op3", "op1", "med", "ev", "es", "alfa", "alfa2", "cpi3", "mon")}
+    case = advance_to(session, actors, CaseState.VALIDATION)
+    session.commit()
+    comps = decisions.competences_in_scope(session, case.id or 0, DecisionKind.VALIDATION)
+    labels = [f"{c.code} {text_in(c.title, 'it')}" for c in comps]
+    review = "Valutazione e decisioni"
+    with chromium(tmp_path, "alfa") as page:
+        # The reviewer takes the case: nothing can be decided before an assessment.
+        _open_case(page, url, "alfa", case.id or 0, review)
+        click(page, "Prendi in carico")
+        page.get_by_text("In carico a: alfa").wait_for()
+        assert page.get_by_text("Nessuna valutazione registrata").count() == len(comps)
+        assert page.get_by_role("button", name="Registra le decisioni").count() == 0
+        sign_out(page)
+
+        # The assessor records the assessment (double click: one assessment).
+        _open_case(page, url, "ev", case.id or 0, review)
+        _choose(page, "Metodo", "Colloquio tecnico")
+        for label in labels:
+            _choose(page, label, "Positivo")
+        page.get_by_role("button", name="Salva", exact=True).dblclick()
+        settle(page)
+        page.get_by_text("Valutazione registrata").wait_for(timeout=LONG)
+        sign_out(page)
+
+        # Decisions, then a changed one: without a reason it is refused and the choice stays.
+        _open_case(page, url, "alfa", case.id or 0, review)
+        for i in range(len(comps)):
+            _choose(page, "Decisione", "Validata", i)
+        click(page, "Registra le decisioni")
+        page.get_by_text("Decisioni registrate").wait_for(timeout=LONG)
+        _choose(page, "Decisione", "Non validata", 0)
+        click(page, "Registra le decisioni")
+        page.get_by_text("motivo").first.wait_for()
+        page.get_by_label("Motivo del cambio", exact=False).first.fill("La prova pratica non copre questa competenza")
+        click(page, "Registra le decisioni")
+        page.get_by_text("Decisioni registrate").wait_for(timeout=LONG)
+        shot(page, "07-alfa-decisions", tmp_path)
+        _confirm(page, "Rilascia il documento di validazione")
+        page.get_by_text("serve l'approvazione di un secondo revisore").first.wait_for(timeout=LONG)
+        assert page.get_by_role("button", name="Approva il rilascio").count() == 0  # not their own request
+        sign_out(page)
+
+        # The second reviewer reads what they approve, the change and its reason included.
+        _open_case(page, url, "alfa2", case.id or 0, review)
+        page.get_by_text("Decisioni che approvi con il rilascio").wait_for()
+        page.get_by_text("La prova pratica non copre questa competenza").first.wait_for()
+        shot(page, "08-four-eyes", tmp_path)
+        _confirm(page, "Approva il rilascio")
+        page.get_by_text("Rilascio approvato").wait_for(timeout=LONG)
+
+        # Certification: queue, exam with its commission, exam results, certificate with four eyes.
+        _confirm(page, "Chiedi la certificazione")
+        page.get_by_label("Luogo").fill("Genova, via XX Settembre 41")
+        page.get_by_label("Presidente della commissione").fill("Maria Rossi")
+        _choose(page, "Esperto di valutazione (utente)", "EV (ev)")
+        _choose(page, "Esperto di settore (utente)", "ES (es)")
+        click(page, "Fissa l'esame")
+        page.get_by_text("Esame fissato").wait_for(timeout=LONG)
+        sign_out(page)
+        _open_case(page, url, "es", case.id or 0, review)
+        _choose(page, "Metodo", "Prova prestazionale")
+        for label in labels[1:]:
+            _choose(page, label, "Positivo")
+        click(page, "Salva")
+        page.get_by_text("Valutazione registrata").wait_for(timeout=LONG)
+        sign_out(page)
+        _open_case(page, url, "alfa", case.id or 0, review)
+        for i in range(len(comps) - 1):
+            _choose(page, "Decisione", "Certificata", i)
+        click(page, "Registra le decisioni")
+        page.get_by_text("Decisioni registrate").wait_for(timeout=LONG)
+        _confirm(page, "Rilascia il certificato")
+        sign_out(page)
+        _open_case(page, url, "alfa2", case.id or 0, review)
+        _confirm(page, "Approva il rilascio")
+        page.get_by_text("Rilascio approvato").wait_for(timeout=LONG)
+
+    session.expire_all()
+    done = session.get(Case, case.id)
+    assert done is not None and done.state == CaseState.CLOSED.value
+    assert done.outcome == "certificazione_parziale"
+    docs = sorted(d.doc_type for d in session.exec(select(IssuedDocument).where(IssuedDocument.case_id == case.id)))
+    assert docs == sorted(t.value for t in DocumentType)
+    assert _count(session, Assessment, Assessment.case_id == case.id) == 2  # the double click saved once
+    history = decisions.history(session, case.id or 0)
+    changed = [d for d in history if d.revoked_at is not None]
+    assert len(changed) == 1 and changed[0].outcome == "validata"
+    assert changed[0].revocation_reason == "La prova pratica non copre questa competenza"
+    recognised = recognition(session, [case.id or 0])[case.id or 0]
+    assert {cid for cid, r in recognised.items() if r.level == "certified"} == {c.id for c in comps[1:]}
+    assert comps[0].id not in recognised or recognised[comps[0].id].level != "certified"

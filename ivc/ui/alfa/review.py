@@ -226,8 +226,8 @@ def _sheet_and_decisions(actor: Actor, case: Case, kind: DecisionKind, lang: str
     if not rows:
         st.info(t("review.nothing_in_scope", lang))
         return
-    if not decisions.decisions_open(case, kind):
-        _sheet(rows, lang)
+    if not decisions.decisions_open(case, kind) or not any(row.assessments for row in rows):
+        _sheet(rows, lang)  # nothing to decide yet (no assessment) or not now (a request pending)
         return
     choices = sorted(ALLOWED_OUTCOMES[kind])
     form = Form(f"decisions:{case_id}:{kind.value}:{case.version}")
