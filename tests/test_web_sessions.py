@@ -24,6 +24,7 @@ from ivc.auth.roles import Actor
 from ivc.auth.service import get_actor, set_password, sign_in, update_user
 from ivc.config import reset_settings
 from ivc.database.core import utcnow
+from ivc.ui import session as web_session
 from ivc.ui import session_routes
 
 from .helpers import staff
@@ -237,7 +238,8 @@ def test_under_a_base_path_only_its_pages_are_destinations() -> None:
 
 
 @pytest.fixture()
-def client() -> Iterator[TestClient]:
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setattr(web_session, "ROUTES_MOUNTED", False)  # routes() sets it; put back after
     with TestClient(Starlette(routes=session_routes.routes()), follow_redirects=False) as c:
         yield c
 
@@ -357,7 +359,8 @@ def _user_shown(at: AppTest) -> str:
     return next(str(m.value) for m in at.markdown if str(m.value).startswith("user="))
 
 
-def test_the_page_side_works_without_a_cookie(session: Session, op3: Actor) -> None:
+def test_the_page_side_works_without_a_cookie(session: Session, op3: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web_session, "ROUTES_MOUNTED", True)  # as under ivc/ui/server.py
     at = AppTest.from_function(_page, default_timeout=60)
     at.session_state["username"] = "op3"
     at.run()
@@ -381,6 +384,18 @@ def test_the_page_side_works_without_a_cookie(session: Session, op3: Actor) -> N
     at.button[0].click().run()
     assert _user_shown(at) == "user=None"
     assert "/ivc/session/end" in next(h.proto.body for h in at.get("html"))
+
+
+def test_without_the_routes_a_sign_in_lasts_for_the_streamlit_session(session: Session, op3: Actor) -> None:
+    """``streamlit run ivc/ui/app.py`` (no server.py): no trip to routes that are not there."""
+    assert web_session.ROUTES_MOUNTED is False
+    at = AppTest.from_function(_page, default_timeout=60).run()
+    at.button[0].click().run()
+    assert _user_shown(at) == "user=op3"
+    assert not at.get("html")
+    at.button[0].click().run()
+    assert _user_shown(at) == "user=None"
+    assert not at.get("html")
 
 
 def test_a_disabled_user_is_signed_out_of_the_page(session: Session, op3: Actor) -> None:

@@ -42,6 +42,11 @@ TICKET_COOKIE = "ivc_ticket"
 START_ROUTE = "ivc/session/start"
 END_ROUTE = "ivc/session/end"
 
+# Set by ivc/ui/session_routes.py when the routes are served beside the app in this process
+# (``streamlit run ivc/ui/server.py``). Without them (``streamlit run ivc/ui/app.py``, AppTest)
+# a sign-in lasts for the Streamlit session only and the browser is not sent anywhere.
+ROUTES_MOUNTED = False
+
 _NAVIGATE = "_ivc_navigate"  # session_state: where the browser must go on the next run
 _SIGNED_IN_HERE = "_ivc_signed_in_here"  # session_state: a password sign-in in this Streamlit session
 
@@ -112,8 +117,9 @@ def after_sign_in(actor: Actor, next_path: str | None = None) -> None:
     target = websession.safe_next(next_path if next_path is not None else current_path(), base_path())
     st.session_state["username"] = actor.username
     st.session_state[_SIGNED_IN_HERE] = True
-    st.session_state[_NAVIGATE] = route(START_ROUTE) + "?" + urlencode({"ticket": ticket, "next": target})
-    st.session_state[f"{_NAVIGATE}_ticket"] = ticket
+    if ROUTES_MOUNTED:
+        st.session_state[_NAVIGATE] = route(START_ROUTE) + "?" + urlencode({"ticket": ticket, "next": target})
+        st.session_state[f"{_NAVIGATE}_ticket"] = ticket
     st.rerun()
 
 
@@ -131,7 +137,8 @@ def sign_out() -> None:
     if get_settings().oidc_provider and st.user.get("is_logged_in"):
         st.logout()
         return
-    st.session_state[_NAVIGATE] = route(END_ROUTE)
+    if ROUTES_MOUNTED:
+        st.session_state[_NAVIGATE] = route(END_ROUTE)
     st.rerun()
 
 

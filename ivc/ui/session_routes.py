@@ -24,6 +24,7 @@ from starlette.routing import Route
 from ivc.auth import websession
 from ivc.config import get_settings
 from ivc.database.core import session_scope
+from ivc.ui import session as web_session
 from ivc.ui.session import COOKIE, END_ROUTE, SECURE_COOKIE, START_ROUTE, TICKET_COOKIE, base_path, cookie_token
 
 
@@ -83,5 +84,7 @@ def end(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
+    """The two routes, for ``st.App(..., routes=routes())``; the pages then use them."""
+    web_session.ROUTES_MOUNTED = True
     base = base_path()
     return [Route(base + START_ROUTE, start, methods=["GET"]), Route(base + END_ROUTE, end, methods=["GET"])]
