@@ -80,7 +80,8 @@ EXPERIENCE = ExperienceIn(
 
 def new_case(session: Session, actors: dict[str, Actor], district: str = "3") -> Case:
     op = actors["op3"] if district == "3" else actors["op1"]
-    person = register_person(session, person_in(district), op)
+    # The same synthetic person every time: a homonym the operator confirmed as a new person.
+    person = register_person(session, person_in(district), op, confirmed_new=True)
     return cases.open_case(session, person, [TARGET], op, mediator="med", interview_language="ar")
 
 

@@ -268,3 +268,23 @@ def test_every_legal_transition_is_audited(session: Session, action: Action) -> 
     assert len(events) == 1
     assert events[0].before and events[0].after and events[0].before["state"] != events[0].after["state"]
     assert case.state == transition_for(action).target.value
+
+
+def test_a_request_whose_document_would_be_incomplete_is_refused_when_made(session: Session) -> None:
+    """Asked for with a competence no experience supports, the transparency document would lack
+    what was learned where: refused at once, naming the element, with nothing requested."""
+    from ivc.claim import service as claims
+    from ivc.experience.service import add_experience
+
+    from .helpers import EXPERIENCE
+
+    actors = staff(session)
+    op = actors["op3"]
+    case = advance_to(session, actors, CaseState.IDENTIFICATION)
+    add_experience(session, case, EXPERIENCE, op)
+    claims.add_by_operator(session, case, target_competences(session, case)[0], op)  # no experience named
+    with pytest.raises(TransitionError) as err:
+        cases.request_action(session, case, Action.ISSUE_TRANSPARENCY, op)
+    assert err.value.code == "document_incomplete"
+    assert err.value.params["missing"] == ["competences[].learned"]
+    assert case.requested_action is None

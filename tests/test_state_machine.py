@@ -97,6 +97,8 @@ def _break(guard: states.Guard, facts: CaseFacts) -> CaseFacts:
         "exam_scheduled": {"exam_scheduled": False},
         "commission_independent": {"commission_independent": False},
         "certification_decided": {"certification_undecided": 1},
+        "decisions_assessed": {"validation_unassessed": 1},
+        "certification_assessed": {"certification_unassessed": 1},
         "withdrawal_confirmed": {"withdrawal_confirmed": False},
         "four_eyes": {"issue_approved": False},
     }
@@ -165,3 +167,143 @@ def test_a_validation_document_or_certificate_waits_for_a_second_reviewer() -> N
     assert states.next_human_step(approved) == ("validation_issue", Role.ALFA_REVIEWER)
     # The transparency document is the operator's alone.
     assert not states.transition_for(Action.ISSUE_TRANSPARENCY).four_eyes
+
+
+def test_decisions_without_an_assessment_stop_the_request_and_wait_on_the_assessor() -> None:
+    unassessed = replace(HAPPY, state=CaseState.VALIDATION, validation_unassessed=1)
+    for action in (Action.ISSUE_VALIDATION, Action.REQUEST_CERTIFICATION):
+        refusal = states.check(action, unassessed, Role.ALFA_REVIEWER, skip_document=True)
+        assert refusal is not None and [c for c, _ in refusal.reasons] == ["decisions_assessed"]
+    none_validated = replace(unassessed, validated=0, not_validated=3)
+    refusal = states.check(Action.CLOSE_NOT_VALIDATED, none_validated, Role.ALFA_REVIEWER)
+    assert refusal is not None and [c for c, _ in refusal.reasons] == ["decisions_assessed"]
+    assert states.next_human_step(unassessed) == ("assessment_and_decision", Role.ASSESSOR)
+    exam = replace(HAPPY, state=CaseState.EXAM, certification_unassessed=2)
+    refusal = states.check(Action.CERTIFY, exam, Role.ALFA_REVIEWER, skip_document=True)
+    assert refusal is not None and [c for c, _ in refusal.reasons] == ["certification_assessed"]
+    assert states.next_human_step(exam) == ("exam_outcome", Role.ALFA_REVIEWER)
+
+
+# ---------------------------------------------------------------------------- no dead ends
+#
+# Every open state must let someone move the case on. The facts a case can be in are generated
+# per state, keeping those the path can produce (a pending request passed its guards when it was
+# made, since ``request_action`` checks them); people then change facts by the human steps of the
+# path (below), and from every such facts some role must reach a transition other than withdrawal.
+
+_IN_SCOPE = 2
+
+
+def _starts(state: CaseState) -> list[CaseFacts]:
+    """Facts a case in ``state`` can have (a generous sample, filtered by what the path allows)."""
+    base = CaseFacts(
+        state=state,
+        service_agreement_signed=state is not CaseState.ACCESS,
+        service_consent=state is not CaseState.ACCESS,
+        admissibility=None if state is CaseState.ACCESS else "ammesso",
+        experiences=0 if state in (CaseState.ACCESS, CaseState.IDENTIFICATION) else 1,
+        targets=1,
+        confirmed_claims=0 if state in (CaseState.ACCESS, CaseState.IDENTIFICATION) else _IN_SCOPE,
+        validation_in_scope=0 if state in (CaseState.ACCESS, CaseState.IDENTIFICATION) else _IN_SCOPE,
+        validation_undecided=0 if state in (CaseState.ACCESS, CaseState.IDENTIFICATION) else _IN_SCOPE,
+        documents=frozenset(
+            d
+            for d, since in (
+                (DocumentType.TRANSPARENCY, CaseState.TRANSPARENCY_ISSUED),
+                (DocumentType.VALIDATION, CaseState.VALIDATION_ISSUED),
+            )
+            if list(CaseState).index(state) >= list(CaseState).index(since)
+        ),
+    )
+    variants: list[CaseFacts] = []
+    phase = {
+        CaseState.VALIDATION: ("validation_undecided", "validation_unassessed", "validated", "not_validated"),
+        CaseState.EXAM: ("certification_undecided", "certification_unassessed", "certified", "not_certified"),
+    }.get(state)
+    if state in (CaseState.VALIDATION_ISSUED, CaseState.CERTIFICATION_QUEUE, CaseState.EXAM):
+        base = replace(base, validation_undecided=0, validated=_IN_SCOPE, certification_in_scope=_IN_SCOPE)
+    if state is CaseState.EXAM:
+        base = replace(base, exam_scheduled=True, certification_undecided=_IN_SCOPE)
+    decided_splits = [(0, 0, 0, 0)]
+    if phase:
+        decided_splits = [
+            (undecided, unassessed, yes, _IN_SCOPE - undecided - yes)
+            for undecided in range(_IN_SCOPE + 1)
+            for yes in range(_IN_SCOPE - undecided + 1)
+            for unassessed in range(_IN_SCOPE - undecided + 1)
+        ]
+    requests = [None, *(t.action for t in TRANSITIONS if t.waits_for_flow and state in t.sources)]
+    for split, suspended, requested, approved in itertools.product(
+        decided_splits, (False, True), requests, (False, True)
+    ):
+        facts = replace(
+            base, suspended=suspended, issue_requested=requested, issue_approved=approved and bool(requested)
+        )
+        if phase:
+            facts = replace(facts, **dict(zip(phase, split, strict=True)))
+        if requested is not None:
+            # Asked for when its guards held (the case may have been suspended since).
+            asked = replace(facts, suspended=False)
+            if states.check(requested, asked, Role.ALFA_REVIEWER, skip_document=True) and states.check(
+                requested, asked, Role.OPERATOR, skip_document=True
+            ):
+                continue
+        variants.append(facts)
+    return variants
+
+
+def _human_steps(f: CaseFacts) -> list[CaseFacts]:
+    """How people change a case's facts besides transitions (the services that do it)."""
+    out = []
+    if f.suspended:
+        out.append(replace(f, suspended=False))  # lift_suspension, or the date passes
+    if f.issue_requested is not None:
+        out.append(replace(f, issue_approved=True))  # approve_request (a second reviewer)
+        out.append(replace(f, issue_requested=None, issue_approved=False))  # send_back_request
+    match f.state:
+        case CaseState.ACCESS:
+            out.append(replace(f, service_consent=True))  # consent.give_consent
+            out.append(replace(f, service_agreement_signed=True))  # agreement.sign
+            if f.admissibility is None:
+                out.append(replace(f, admissibility="ammesso"))  # decision.record_decision
+                out.append(replace(f, admissibility="non_ammesso"))
+        case CaseState.IDENTIFICATION:
+            out.append(replace(f, experiences=f.experiences + 1))  # experience.add_experience
+            out.append(replace(f, confirmed_claims=1, validation_in_scope=1))  # claim.review
+        case CaseState.VALIDATION if f.issue_requested is None:
+            out.append(replace(f, validation_unassessed=0))  # assessment.record_assessment
+            if f.validation_undecided:  # decision.record_decision (needs the assessment: above)
+                decided = replace(f, validation_undecided=0)
+                out.append(replace(decided, validated=f.validated + f.validation_undecided))
+                out.append(replace(decided, not_validated=f.not_validated + f.validation_undecided))
+        case CaseState.CERTIFICATION_QUEUE:
+            out.append(replace(f, exam_scheduled=True))  # assessment.schedule_exam
+        case CaseState.EXAM if f.issue_requested is None:
+            out.append(replace(f, certification_unassessed=0))
+            if f.certification_undecided:
+                decided = replace(f, certification_undecided=0)
+                out.append(replace(decided, certified=f.certified + f.certification_undecided))
+                out.append(replace(decided, not_certified=f.not_certified + f.certification_undecided))
+    return out
+
+
+def _moves_on(f: CaseFacts) -> bool:
+    return any(
+        action is not Action.CLOSE_WITHDRAWN
+        for role in Role
+        for action in states.available_actions(f, role)
+        if not states.awaits_approval(f) or action is not f.issue_requested
+    )
+
+
+@pytest.mark.parametrize("state", [s for s in CaseState if s is not CaseState.CLOSED], ids=lambda s: s.value)
+def test_no_open_state_is_a_dead_end(state: CaseState) -> None:
+    starts = _starts(state)
+    assert starts
+    for start in starts:
+        assert states.next_human_step(start) is not None, start
+        seen, frontier = {start}, [start]
+        while frontier and not any(_moves_on(f) for f in frontier):
+            frontier = [n for f in frontier for n in _human_steps(f) if n not in seen]
+            seen.update(frontier)
+        assert frontier, f"no role can move a case in '{state.value}' on from {start}"

@@ -21,7 +21,9 @@ from ivc.case import service as cases
 from ivc.case.models import Case
 from ivc.case.rules import independent
 from ivc.case.states import Action, CaseState
+from ivc.decision.scope import DECISION_KIND, phase_scopes
 from ivc.errors import DomainError, ValidationFailed
+from ivc.framework.models import Competence
 
 _PHASE_STATE = {
     AssessmentPhase.VALIDATION: CaseState.VALIDATION.value,
@@ -59,10 +61,17 @@ def record_assessment(
         raise ValidationFailed("the assessment date is in the future", field="held_on")
     if notes is not None and len(notes) > 5000:
         raise ValidationFailed("assessment notes are longer than 5000 characters", field="notes", limit=5000)
-    in_scope = cases.target_competence_ids(session, case.id or 0)
-    unknown = set(results) - in_scope
+    kind = DECISION_KIND[phase]
+    unknown = set(results) - phase_scopes(session, case.id or 0).of(kind)
     if unknown:
-        raise ValidationFailed(f"competences {sorted(unknown)} are not in this case's target", field="results")
+        codes = ", ".join(sorted(c.code if (c := session.get(Competence, i)) else str(i) for i in unknown))
+        raise ValidationFailed(
+            f"competences {codes} are not in scope of this case's {kind.value} (ids {sorted(unknown)})",
+            code="not_in_scope",
+            field="results",
+            competences=codes,
+            kind=kind.value,
+        )
     key = idempotency_key or f"{case.id}:{phase.value}:{method.value}:{actor.username}:{held_on.isoformat()}"
     existing = session.exec(select(Assessment).where(Assessment.idempotency_key == key)).first()
     if existing is not None:

@@ -21,32 +21,26 @@ from ivc.assessment.models import Assessment, AssessmentPhase, ExamSession
 from ivc.audit import service as audit
 from ivc.auth.models import User
 from ivc.auth.policy import Permission, authorize
-from ivc.auth.roles import Actor, Role
+from ivc.auth.roles import SYSTEM_ACTOR, Actor, Role
 from ivc.case import states
 from ivc.case.models import Case, CaseStateEntry, CaseStep, CaseTarget
 from ivc.case.rules import independent
 from ivc.case.states import Action, Activity, CaseFacts, CaseState, DocumentType
-from ivc.claim.models import ClaimStatus, CompetenceClaim
+from ivc.claim.models import CompetenceClaim
 from ivc.consent.models import ConsentPurpose
 from ivc.consent.service import active_consent
 from ivc.database.core import utcnow
+from ivc.decision import scope
 from ivc.decision.models import Decision, DecisionKind
 from ivc.document.models import IssuedDocument
 from ivc.errors import ConflictError, DomainError, NotFound, PermissionDenied, TransitionError, ValidationFailed
 from ivc.experience.models import Experience
-from ivc.framework.models import Competence, Qualification
+from ivc.framework.models import Qualification
 from ivc.framework.service import find_qualification, latest_framework
 from ivc.person.models import Person
 
-CONFIRMED_OR_LATER = frozenset(
-    {
-        ClaimStatus.CONFIRMED.value,
-        ClaimStatus.VALIDATED.value,
-        ClaimStatus.NOT_VALIDATED.value,
-        ClaimStatus.CERTIFIED.value,
-        ClaimStatus.NOT_CERTIFIED.value,
-    }
-)
+# Claim statuses from confirmation on (the phases' scope is decided in ivc.decision.scope).
+CONFIRMED_OR_LATER = scope.CONFIRMED_OR_LATER
 
 
 # ---------------------------------------------------------------------------- reading
@@ -167,12 +161,8 @@ def target_qualifications(session: Session, case_id: int) -> list[Qualification]
 
 
 def target_competence_ids(session: Session, case_id: int) -> set[int]:
-    rows = session.exec(
-        select(Competence.id)
-        .join(CaseTarget, col(CaseTarget.qualification_id) == col(Competence.qualification_id))
-        .where(CaseTarget.case_id == case_id)
-    ).all()
-    return {r for r in rows if r is not None}
+    """Every competence of the target qualifications, claimed or not (what a case could reach)."""
+    return scope.target_competence_ids(session, case_id)
 
 
 def accompanied_by(session: Session, case: Case) -> set[str]:
@@ -210,13 +200,26 @@ def facts(session: Session, case: Case) -> CaseFacts:
     agreement = session.exec(select(ServiceAgreement).where(ServiceAgreement.case_id == case_id)).first()
     admissibility = active_decisions(session, case_id, DecisionKind.ADMISSIBILITY)
     targets = target_qualifications(session, case_id)
-    target_ids = target_competence_ids(session, case_id)
-    claims = session.exec(select(CompetenceClaim).where(CompetenceClaim.case_id == case_id)).all()
-    in_scope = {c.competence_id for c in claims if c.status in CONFIRMED_OR_LATER and c.competence_id in target_ids}
-    validation = {d.competence_id: d.outcome for d in active_decisions(session, case_id, DecisionKind.VALIDATION)}
-    validated = {cid for cid, outcome in validation.items() if outcome == "validata"}
-    certification = {d.competence_id: d.outcome for d in active_decisions(session, case_id, DecisionKind.CERTIFICATION)}
+    scopes = scope.phase_scopes(session, case_id)
+    in_scope, validated = set(scopes.validation), set(scopes.certification)
+    validation = {
+        d.competence_id: d.outcome
+        for d in active_decisions(session, case_id, DecisionKind.VALIDATION)
+        if d.competence_id in in_scope
+    }
+    certification = {
+        d.competence_id: d.outcome
+        for d in active_decisions(session, case_id, DecisionKind.CERTIFICATION)
+        if d.competence_id in validated
+    }
     assessments = session.exec(select(Assessment).where(Assessment.case_id == case_id)).all()
+    # A decision in force is backed when an assessment of its phase recorded a result for it.
+    unassessed = {
+        kind: len(set(decided) - scope.assessed_competence_ids(session, case_id, scope.ASSESSMENT_PHASE[kind]))
+        if decided
+        else 0
+        for kind, decided in ((DecisionKind.VALIDATION, validation), (DecisionKind.CERTIFICATION, certification))
+    }
     companions = accompanied_by(session, case)
     validation_people = {a.assessor for a in assessments if a.phase == AssessmentPhase.VALIDATION.value}
     validation_people |= {d.decided_by for d in active_decisions(session, case_id, DecisionKind.VALIDATION)}
@@ -244,8 +247,10 @@ def facts(session: Session, case: Case) -> CaseFacts:
         not_validated=len(in_scope & {c for c, o in validation.items() if o == "non_validata"}),
         certification_in_scope=len(validated),
         certification_undecided=len(validated - set(certification)),
-        certified=sum(1 for c, o in certification.items() if o == "certificata" and c in validated),
-        not_certified=sum(1 for c, o in certification.items() if o == "non_certificata" and c in validated),
+        validation_unassessed=unassessed[DecisionKind.VALIDATION],
+        certified=sum(1 for o in certification.values() if o == "certificata"),
+        not_certified=sum(1 for o in certification.values() if o == "non_certificata"),
+        certification_unassessed=unassessed[DecisionKind.CERTIFICATION],
         exam_scheduled=exam is not None,
         commission_independent=independent(commission, companions),
         assessors_independent=independent(validation_people, companions),
@@ -433,7 +438,8 @@ def request_action(
     check_version(case, expected_version)
     if case.requested_action == action.value:
         return case
-    check_transition(session, case, action, actor, skip_document=True)
+    case_facts = check_transition(session, case, action, actor, skip_document=True)
+    _check_document_complete(session, case, action, case_facts, actor)
     lock_for_edit(session, case, expected_version)
     case.requested_action = action.value
     case.requested_by = actor.username
@@ -451,6 +457,55 @@ def request_action(
         case_id=case.id,
         territory=case.territory,
         after={"action": action.value},
+    )
+    session.flush()
+    return case
+
+
+def _check_document_complete(session: Session, case: Case, action: Action, case_facts: CaseFacts, actor: Actor) -> None:
+    """The document the request would issue has every minimum element now (else it would fail
+    only once approved, in the flow)."""
+    rule = states.transition_for(action)
+    if rule.issues is None or (action is Action.CERTIFY and not states.certify_issues_document(case_facts)):
+        return
+    from ivc.document.payload import missing_for  # the payload reads this module
+
+    missing = missing_for(session, case, rule.issues, issued_by=actor.username)
+    if missing:
+        raise TransitionError(
+            f"cannot {action.value} a case in state '{case.state}': the {rule.issues.value} would miss "
+            f"{', '.join(missing)}",
+            code="document_incomplete",
+            action=action.value,
+            state=case.state,
+            missing=missing,
+            elements=", ".join(missing),
+        )
+
+
+def fail_request(session: Session, case: Case, reason: str, *, code: str = "request_failed") -> Case:
+    """A pending request (approved or not) that could not be carried out is sent back: cleared,
+    with its approval, the reason shown on the case (``attention``) and audited. Who asked can
+    correct what is missing and ask again; a new request needs a new approval."""
+    if not case.requested_action:
+        return case
+    lock_for_edit(session, case, None)
+    before = {"action": case.requested_action, "requested_by": case.requested_by, "approved_by": case.approved_by}
+    case.requested_action = case.requested_by = None
+    case.requested_at = case.approved_at = None
+    case.approved_by = None
+    case.attention = reason.strip()[:1000] or code
+    session.add(case)
+    audit.record(
+        session,
+        SYSTEM_ACTOR,
+        "case.request_failed",
+        entity="case",
+        entity_id=case.id,
+        case_id=case.id,
+        territory=case.territory,
+        before=before,
+        after={"action": before["action"], "code": code, "reason": case.attention},
     )
     session.flush()
     return case

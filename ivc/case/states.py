@@ -89,10 +89,12 @@ class CaseFacts:
     confirmed_claims: int = 0  # confirmed claims on repertory competences of the targets
     validation_in_scope: int = 0
     validation_undecided: int = 0
+    validation_unassessed: int = 0  # validation decisions in force with no validation assessment result
     validated: int = 0
     not_validated: int = 0
     certification_in_scope: int = 0
     certification_undecided: int = 0
+    certification_unassessed: int = 0  # certification decisions in force with no exam assessment result
     certified: int = 0
     not_certified: int = 0
     exam_scheduled: bool = False
@@ -153,6 +155,12 @@ VALIDATION_DECIDED = _g(
     "some competences in scope have no validation decision",
     lambda f: f.validation_in_scope > 0 and f.validation_undecided == 0,
 )
+# A decision stands on an assessment: the document built from it names how it was assessed.
+DECISIONS_ASSESSED = _g(
+    "decisions_assessed",
+    "some validation decisions have no validation assessment of their competence",
+    lambda f: f.validation_unassessed == 0,
+)
 SOME_VALIDATED = _g("some_validated", "no competence is validated", lambda f: f.validated > 0)
 NONE_VALIDATED = _g(
     "none_validated",
@@ -174,6 +182,11 @@ CERTIFICATION_DECIDED = _g(
     "certification_decided",
     "some competences have no certification decision",
     lambda f: f.certification_in_scope > 0 and f.certification_undecided == 0,
+)
+CERTIFICATION_ASSESSED = _g(
+    "certification_assessed",
+    "some certification decisions have no exam assessment of their competence",
+    lambda f: f.certification_unassessed == 0,
 )
 # Four eyes: a validation document or a certificate is issued only when a second ALFA reviewer,
 # not the one who asked for it, has approved the request.
@@ -273,7 +286,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({CaseState.VALIDATION}),
         CaseState.VALIDATION_ISSUED,
         _ALFA,
-        (*_PROGRESS, VALIDATION_DECIDED, SOME_VALIDATED, ASSESSORS_INDEPENDENT),
+        (*_PROGRESS, VALIDATION_DECIDED, DECISIONS_ASSESSED, SOME_VALIDATED, ASSESSORS_INDEPENDENT),
         issues=DocumentType.VALIDATION,
         waits_for_flow=True,
         four_eyes=True,
@@ -283,7 +296,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({CaseState.VALIDATION}),
         CaseState.CLOSED,
         _ALFA,
-        (VALIDATION_DECIDED, NONE_VALIDATED, ASSESSORS_INDEPENDENT),
+        (VALIDATION_DECIDED, DECISIONS_ASSESSED, NONE_VALIDATED, ASSESSORS_INDEPENDENT),
         outcome=lambda f: Outcome.NOT_VALIDATED,
     ),
     # Where validation flows straight into certification the validation document is optional
@@ -293,7 +306,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({CaseState.VALIDATION, CaseState.VALIDATION_ISSUED}),
         CaseState.CERTIFICATION_QUEUE,
         _OP_ALFA,
-        (*_PROGRESS, VALIDATION_DECIDED, SOME_VALIDATED, ASSESSORS_INDEPENDENT),
+        (*_PROGRESS, VALIDATION_DECIDED, DECISIONS_ASSESSED, SOME_VALIDATED, ASSESSORS_INDEPENDENT),
     ),
     Transition(
         Action.CLOSE_AFTER_VALIDATION,
@@ -315,7 +328,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({CaseState.EXAM}),
         CaseState.CLOSED,
         _ALFA,
-        (*_PROGRESS, CERTIFICATION_DECIDED, COMMISSION_INDEPENDENT),
+        (*_PROGRESS, CERTIFICATION_DECIDED, CERTIFICATION_ASSESSED, COMMISSION_INDEPENDENT),
         outcome=_certification_outcome,
         issues=DocumentType.CERTIFICATE,
         waits_for_flow=True,
@@ -418,7 +431,7 @@ def next_human_step(facts: CaseFacts) -> tuple[str, Role] | None:
         case CaseState.TRANSPARENCY_ISSUED:
             return "person_choice_validation", Role.OPERATOR
         case CaseState.VALIDATION:
-            if facts.validation_undecided:
+            if facts.validation_undecided or facts.validation_unassessed:
                 return "assessment_and_decision", Role.ASSESSOR
             return "validation_issue", Role.ALFA_REVIEWER
         case CaseState.VALIDATION_ISSUED:
@@ -426,7 +439,7 @@ def next_human_step(facts: CaseFacts) -> tuple[str, Role] | None:
         case CaseState.CERTIFICATION_QUEUE:
             return "exam_scheduling", Role.ALFA_REVIEWER
         case CaseState.EXAM:
-            if facts.certification_undecided:
+            if facts.certification_undecided or facts.certification_unassessed:
                 return "exam_outcome", Role.ALFA_REVIEWER
             return "certification_issue", Role.ALFA_REVIEWER
     return None

@@ -81,10 +81,21 @@ def suggest(
     return claim, True
 
 
+def claims_reviewable(case: Case) -> bool:
+    """Whether the case's claims may be confirmed, rejected or added now: during identification
+    only (later phases assess and decide on what identification confirmed). Interfaces call it to
+    offer the review buttons; the service applies the same predicate."""
+    return case.state == CaseState.IDENTIFICATION.value
+
+
 def _require_operator(case: Case, actor: Actor) -> None:
     authorize(actor, Permission.MAPPING_REVIEW, case.territory)
-    if case.state != CaseState.IDENTIFICATION.value:
-        raise DomainError(f"claims are reviewed during identification, not in '{case.state}'")
+    if not claims_reviewable(case):
+        raise DomainError(
+            f"claims are reviewed during identification, not in '{case.state}'",
+            code="claims_not_reviewable",
+            state=case.state,
+        )
 
 
 def add_by_operator(

@@ -353,11 +353,7 @@ def round_validation(run: DemoRun, held_on: date) -> list[int]:
             case = cases.get_case(session, case_id)
             assessor = _actor(session, "valutatore.ev")
             reviewer = _actor(session, "alfa.revisore")
-            in_scope = [
-                c.competence_id
-                for c in claims.claims_for_case(session, case_id)
-                if c.status == ClaimStatus.CONFIRMED.value
-            ]
+            in_scope = [c.id or 0 for c in decisions.competences_in_scope(session, case_id, DecisionKind.VALIDATION)]
             results = _outcomes(in_scope, partial=p.journey in ("validated_partial_stop", "certified_partial"))
             assessments.record_assessment(
                 session,
@@ -431,9 +427,7 @@ def round_certification(run: DemoRun, exam_day: date) -> list[int]:
                 actor=reviewer,
             )
             validated = [
-                c.competence_id
-                for c in claims.claims_for_case(session, case_id)
-                if c.status == ClaimStatus.VALIDATED.value
+                c.id or 0 for c in decisions.competences_in_scope(session, case_id, DecisionKind.CERTIFICATION)
             ]
             results = _outcomes(validated, partial=p.journey == "certified_partial" and len(validated) > 1)
             assessments.record_assessment(

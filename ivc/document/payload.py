@@ -13,6 +13,8 @@ from ivc.case.models import Case
 from ivc.case.states import DocumentType
 from ivc.claim.models import ClaimStatus
 from ivc.claim.service import claims_for_case
+from ivc.database.core import utcnow
+from ivc.document.elements import missing_elements
 from ivc.evidence.service import evidence_for_case, links_for_case
 from ivc.experience.service import experiences_for_case
 from ivc.framework.models import Competence, Framework, Qualification
@@ -186,3 +188,19 @@ def build_payload(
             }
             payload["exam_date"] = exam.scheduled_for.isoformat()
     return payload
+
+
+def missing_for(session: Session, case: Case, doc_type: DocumentType, *, issued_by: str = "") -> list[str]:
+    """The minimum elements the document would lack if it were issued now (empty: it can be).
+    Checked when a person asks for the document, so the request is refused then, with what to
+    complete, rather than failing once approved; issuing checks the same again."""
+    payload = build_payload(
+        session,
+        case,
+        doc_type,
+        number="-",
+        issued_at=utcnow().replace(microsecond=0),
+        verification_code="-",
+        issued_by=issued_by or "-",
+    )
+    return missing_elements(doc_type, payload)

@@ -18,7 +18,6 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from ivc.agreement import service as agreements
-from ivc.audit import service as audit
 from ivc.auth.roles import SYSTEM_ACTOR
 from ivc.auth.service import get_actor
 from ivc.case import service as cases
@@ -26,7 +25,7 @@ from ivc.case import states
 from ivc.case.models import Case
 from ivc.case.states import Action, CaseState, DocumentType
 from ivc.database.core import session_scope
-from ivc.errors import DomainError, PermissionDenied
+from ivc.errors import ConflictError, IVCError
 from ivc.evidence.models import EvidenceItem
 from ivc.evidence.service import evidence_for_case
 from ivc.experience.models import Experience
@@ -97,7 +96,10 @@ _ISSUED_BY: dict[Action, DocumentType] = {
 
 def carry_out_request(case_id: int) -> str | None:
     """Carry out a person's pending request (issue a document and move the case), all in one
-    transaction. A request that has become impossible is cleared with the reason recorded."""
+    transaction. A request that cannot be carried out for a reason of the domain (a guard that no
+    longer holds, a document that would lack an element, a refused signature…) is sent back with
+    the reason on the case, approved or not, instead of failing again on every rerun; transient
+    database errors and conflicts propagate, to be retried."""
     try:
         with session_scope() as session:
             case = cases.get_case(session, case_id)
@@ -119,24 +121,12 @@ def carry_out_request(case_id: int) -> str | None:
             session.add(case)
         failpoint("after_issue_commit")
         return action.value
-    except (DomainError, PermissionDenied) as exc:
+    except ConflictError:
+        raise  # someone changed the case meanwhile: the next run sees the new state
+    except IVCError as exc:
+        log.warning("case %s: request could not be carried out (%s): %s", case_id, exc.code, exc)
         with session_scope() as session:
-            case = cases.get_case(session, case_id)
-            audit.record(
-                session,
-                SYSTEM_ACTOR,
-                "case.request_failed",
-                entity="case",
-                entity_id=case.id,
-                case_id=case.id,
-                territory=case.territory,
-                after={"action": case.requested_action, "reason": str(exc)},
-            )
-            case.requested_action = None
-            case.requested_by = None
-            case.requested_at = None
-            case.attention = str(exc)[:1000]
-            session.add(case)
+            cases.fail_request(session, cases.get_case(session, case_id), str(exc), code=exc.code)
         return None
 
 

@@ -178,6 +178,17 @@ def check(run_case_of: dict[str, int], people: list[DemoPerson]) -> list[str]:
         ).all()
         problems += [f"duplicated document {d}" for d in dup_docs] + [f"duplicated claim {d}" for d in dup_claims]
         problems += [f"duplicated step {d}" for d in dup_steps]
+        from ivc.case.service import facts
+
+        for case in s.exec(select(Case).order_by(col(Case.id))).all():
+            if case.attention:  # a request the flow could not carry out, sent back
+                problems.append(f"case {case.id} needs attention: {case.attention}")
+            f = facts(s, case)
+            if f.validation_unassessed or f.certification_unassessed:
+                problems.append(
+                    f"case {case.id}: decisions without an assessment "
+                    f"(validation {f.validation_unassessed}, certification {f.certification_unassessed})"
+                )
         from ivc.audit.service import verify_chain
 
         chain = verify_chain(s)  # every worker process committed into one gap-free audit chain
