@@ -9,22 +9,27 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import Session, col, func, select
 
-from ivc.assessment.models import Assessment
+from ivc.assessment import service as assessments
+from ivc.assessment.models import Assessment, AssessmentMethod, AssessmentPhase, ResultOutcome
 from ivc.auth.service import get_actor, set_password
 from ivc.case.models import Case
 from ivc.case.states import CaseState, DocumentType
+from ivc.consent import service as consents
+from ivc.consent.models import ConsentPurpose
 from ivc.decision import service as decisions
 from ivc.decision.models import DecisionKind
 from ivc.document.models import IssuedDocument
 from ivc.document.recognition import recognition
 from ivc.experience.models import Experience
 from ivc.framework.models import text_in
+from ivc.matching.models import Vacancy
 from ivc.person.models import Person
 from ivc.submission.models import FormSubmission
 
@@ -289,3 +294,83 @@ def test_alfa_validates_changes_a_decision_and_certifies_with_four_eyes(
     recognised = recognition(session, [case.id or 0])[case.id or 0]
     assert {cid for cid, r in recognised.items() if r.level == "certified"} == {c.id for c in comps[1:]}
     assert comps[0].id not in recognised or recognised[comps[0].id].level != "certified"
+
+
+def _decided_without_document(session: Session, actors: dict[str, Any]) -> Case:
+    """A case whose validation decisions are recorded but whose validation document is not issued."""
+    case = advance_to(session, actors, CaseState.VALIDATION)
+    comps = decisions.competences_in_scope(session, case.id or 0, DecisionKind.VALIDATION)
+    assessments.record_assessment(
+        session, case, phase=AssessmentPhase.VALIDATION, method=AssessmentMethod.TECHNICAL_INTERVIEW,
+        held_on=date.today(), results={c.id or 0: ResultOutcome.POSITIVE for c in comps}, actor=actors["ev"],
+    )  # fmt: skip
+    for comp in comps:
+        decisions.record_decision(
+            session, case, DecisionKind.VALIDATION, "validata", actors["alfa"], competence_id=comp.id
+        )
+    return case
+
+
+def test_cpi_sees_what_the_documents_say_and_anyone_checks_a_document_from_its_qr_link(
+    session: Session, url: str, tmp_path: Path
+) -> None:
+    actors = {u: get_actor(session, u) for u in ("op3", "op1", "med", "ev", "es", "alfa", "alfa2", "cpi3", "mon")}
+    certified = advance_to(session, actors, CaseState.CLOSED)
+    decided = _decided_without_document(session, actors)
+    for case in (certified, decided):
+        person = session.get(Person, case.person_id)
+        consents.give_consent(session, person, ConsentPurpose.JOB_MATCHING, "ar", actors["op3"], explained_by="med")
+    session.commit()
+    certificate = session.exec(
+        select(IssuedDocument).where(
+            IssuedDocument.case_id == certified.id, IssuedDocument.doc_type == DocumentType.CERTIFICATE.value
+        )
+    ).one()
+    transparency = session.exec(
+        select(IssuedDocument).where(
+            IssuedDocument.case_id == decided.id, IssuedDocument.doc_type == DocumentType.TRANSPARENCY.value
+        )
+    ).one()
+    with chromium(tmp_path, "cpi") as page:
+        sign_in(page, url, "cpi3", "fascicoli")
+        page.get_by_label("Qualificazione (codice)").fill("LIG-CUC")
+        click(page, "Cerca")
+        table = page.get_by_test_id("stDataFrame").first
+        table.wait_for()
+        _choose(page, "Apri il fascicolo del caso", str(decided.id))
+        page.get_by_text("Identificata (messa in trasparenza)").first.wait_for()
+        assert page.get_by_text("Validata", exact=True).count() == 0  # decided, but no document issued
+        _choose(page, "Apri il fascicolo del caso", str(certified.id))
+        page.get_by_text("Certificata", exact=True).first.wait_for()
+        shot(page, "09-cpi-dossier", tmp_path)
+
+        page.goto(f"{url}/incrocio")
+        settle(page)
+        page.get_by_text("Nuova offerta").click()
+        page.get_by_label("Riferimento").fill("VAC-T-9")
+        page.get_by_label("Titolo", exact=True).fill("Aiuto cuoco")
+        page.get_by_label("Datore di lavoro").fill("Trattoria del porto")
+        comp = decisions.competences_in_scope(session, certified.id or 0, DecisionKind.VALIDATION)[0]
+        page.get_by_label("Competenze richieste", exact=False).fill(comp.code)
+        page.get_by_role("button", name="Salva").dblclick()
+        settle(page)
+        page.get_by_text("Offerta salvata").wait_for(timeout=LONG)
+        _choose(page, "Offerta", "VAC-T-9 — Aiuto cuoco (Trattoria del porto)")
+        first = page.get_by_test_id("stExpander").nth(1)  # after the new-vacancy form
+        first.wait_for()
+        assert "Amina" in first.inner_text()
+        shot(page, "10-cpi-matching", tmp_path)
+
+        # The QR code's link opens the public check with the code and its verdict.
+        page.goto(f"{url}/verifica/{certificate.verification_code}")
+        settle(page)
+        page.get_by_text("Documento valido").wait_for(timeout=LONG)
+        page.get_by_text("Competenze certificate").wait_for()
+        page.goto(f"{url}/verifica?code={transparency.verification_code}")
+        settle(page)
+        page.get_by_text("Competenze messe in trasparenza").wait_for(timeout=LONG)
+        assert page.get_by_text("Competenze certificate").count() == 0
+        shot(page, "11-public-check", tmp_path)
+
+    session.expire_all()
+    assert _count(session, Vacancy, Vacancy.reference == "VAC-T-9") == 1

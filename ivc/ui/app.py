@@ -26,6 +26,7 @@ from ivc.ui.operator import intake as intake_page
 from ivc.ui.public import signin
 from ivc.ui.public import verify as verify_page
 from ivc.ui.widgets.feedback import show_flash
+from ivc.ui.widgets.pickers import url_choice
 
 ROOMS: dict[str, Callable[[Actor, str], None]] = {
     "cases": cases_page.render,
@@ -56,13 +57,18 @@ def _home(first: st.Page | None, lang: str) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="ivc", page_icon="🪪", layout="wide")
-    lang = st.sidebar.selectbox(
-        "Lingua / Language",
-        UI_LANGUAGES,
-        key="lang",
-        format_func=lambda code: NAMES.get(code, code),
-        bind="query-params",
-    )
+    with st.sidebar:
+        lang = str(
+            url_choice(
+                "Lingua / Language",
+                list(UI_LANGUAGES),
+                "lang",
+                default=UI_LANGUAGES[0],
+                key="lang",
+                format_func=lambda code: NAMES.get(code, code),
+            )
+            or UI_LANGUAGES[0]
+        )
     actor = web_session.current_actor()
     ids = [p for p in pages_for(actor) if p != "sign_in"]
     # Signed out, every page's address still opens (on the sign-in form), so a bookmark or a link

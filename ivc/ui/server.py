@@ -1,5 +1,6 @@
 """The web interface as an ASGI app: Streamlit's own server for ``app.py``, plus the routes that
-set and clear the HttpOnly session cookie (``ivc/ui/session_routes.py``).
+set and clear the HttpOnly session cookie (``ivc/ui/session_routes.py``) and the one the QR code
+printed on every document opens (``/verifica/<code>``).
 
 ``ivc ui`` runs ``streamlit run ivc/ui/server.py``: Streamlit finds the module-level ``app`` and
 serves it with uvicorn, with its usual settings (``STREAMLIT_SERVER_PORT``,
@@ -8,8 +9,30 @@ serves it with uvicorn, with its usual settings (``STREAMLIT_SERVER_PORT``,
 
 from __future__ import annotations
 
-import streamlit as st
+import re
+from urllib.parse import quote
 
+import streamlit as st
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from ivc.ui.navigation import URL_PATHS
+from ivc.ui.session import base_path
 from ivc.ui.session_routes import routes
 
-app = st.App("app.py", routes=routes())
+_CODE = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+
+
+def verify_link(request: Request) -> RedirectResponse:
+    """The QR code's link ``/verifica/<code>`` (``IVC_VERIFY_URL``): the public check page with the
+    code filled in, which shows its verdict. Anything that is not a code opens the empty page."""
+    code = str(request.path_params.get("code", ""))
+    page = base_path() + URL_PATHS["verify"]
+    return RedirectResponse(f"{page}?code={quote(code)}" if _CODE.match(code) else page, status_code=303)
+
+
+app = st.App(
+    "app.py",
+    routes=[*routes(), Route(base_path() + URL_PATHS["verify"] + "/{code}", verify_link, methods=["GET"])],
+)

@@ -92,9 +92,10 @@ def _users(actor: Actor, lang: str) -> None:
         if not role:
             st.error(t("errors.kinds.field", lang, label=labels["role"]))
         else:
+            chosen = Role(role)
             save_once(
                 form, "user", actor,
-                lambda s: add_user(s, actor, username or "", full_name or "", Role(role), districts, languages,
+                lambda s: add_user(s, actor, username or "", full_name or "", chosen, districts, languages,
                                    password=password or None).id,
                 lang, labels=labels, done_message=t("admin.created", lang, user=username),
             )  # fmt: skip

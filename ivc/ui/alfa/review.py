@@ -308,9 +308,9 @@ def _exam_form(actor: Actor, case_id: int, version: int, lang: str) -> None:
         place = st.text_input(labels["place"], max_chars=200, key=form.key("place"))
         president = st.text_input(labels["president"], max_chars=200, key=form.key("president"))
         c1, c2 = st.columns(2)
-        method_expert = c1.selectbox(labels["method_expert"], list(names), index=None, format_func=names.get,
+        method_expert = c1.selectbox(labels["method_expert"], list(names), index=None, format_func=lambda u: names[u],
                                      placeholder=t("intake.pick", lang), key=form.key("method"))  # fmt: skip
-        sector_expert = c2.selectbox(labels["sector_expert"], list(names), index=None, format_func=names.get,
+        sector_expert = c2.selectbox(labels["sector_expert"], list(names), index=None, format_func=lambda u: names[u],
                                      placeholder=t("intake.pick", lang), key=form.key("sector"))  # fmt: skip
         submitted = st.form_submit_button(t("review.schedule", lang), type="primary")
     if not submitted:

@@ -14,8 +14,8 @@ from sqlmodel import Session
 from ivc.auth.roles import Actor
 from ivc.case import service as cases
 from ivc.database.core import session_scope
-from ivc.experience.models import INTERVIEW_STEPS, LearningContext
-from ivc.experience.service import ExperienceIn, add_experience, experiences_for_case
+from ivc.experience.models import INTERVIEW_STEPS, Experience, LearningContext
+from ivc.experience.service import ExperienceIn, add_experience, experiences_for_case, interview_open
 from ivc.i18n import NAMES, person_languages, t
 from ivc.person.models import Person
 from ivc.ui.widgets.forms import Form, save_once
@@ -60,6 +60,10 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
     if prompt_lang != lang:
         in_language(t(f"person.interview.steps.{step}.prompt", prompt_lang), prompt_lang)
 
+    if not interview_open(case):
+        st.info(t("interview.closed", lang))
+        _recorded(recorded, kind.value, lang)
+        return
     form = Form(f"interview:{case_id}:{step}")
     labels = {
         "title": t("interview.title", lang),
@@ -128,7 +132,11 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
             st.session_state["flash"] = t("interview.saved", lang)
             st.rerun()
 
-    for e in [e for e in recorded if e.kind == kind.value]:
+    _recorded(recorded, kind.value, lang)
+
+
+def _recorded(recorded: list[Experience], kind: str, lang: str) -> None:
+    for e in [e for e in recorded if e.kind == kind]:
         period = " – ".join(x for x in (fmt_date(e.started_on), fmt_date(e.ended_on)) if x)
         with st.expander(" · ".join(x for x in (e.title, e.place or "", period) if x)):
             in_language(e.text_original, e.language)

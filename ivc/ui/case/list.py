@@ -22,15 +22,14 @@ from ivc.ui.widgets.text import days_since, label
 def render(actor: Actor, lang: str) -> None:
     st.header(t("cases.title", lang))
     left, right = st.columns([2, 1])
-    state = left.selectbox(
-        t("cases.filter_state", lang),
-        [s.value for s in CaseState],
-        index=None,
-        placeholder=t("cases.all", lang),
-        format_func=lambda s: t(f"states.{s}", lang),
-        key="state",
-        bind="query-params",
-    )
+    with left:
+        state = url_choice(
+            t("cases.filter_state", lang),
+            [s.value for s in CaseState],
+            "state",
+            placeholder=t("cases.all", lang),
+            format_func=lambda s: t(f"states.{s}", lang),
+        )
     mine = right.toggle(t("cases.waiting_on_me", lang), key="waiting_on_me", value=False)
     try:
         with session_scope() as session:

@@ -19,6 +19,7 @@ from ivc.person.models import Person
 from ivc.ui.alfa import review
 from ivc.ui.case import documents, evidence, interview, mapping, moves, participation
 from ivc.ui.widgets.feedback import show_error
+from ivc.ui.widgets.pickers import url_tabs
 from ivc.ui.widgets.text import label, language_name
 
 TABS: dict[str, Callable[[Actor, int, str], None]] = {
@@ -84,7 +85,7 @@ def _render(actor: Actor, case_id: int, lang: str) -> None:
     st.write(f"**{t('case.target', lang)}**: " + ", ".join(f"{q.code} — {text_in(q.title, lang)}" for q in targets))
 
     names = tabs_for(actor, case.territory)
-    tabs = st.tabs([t(f"case.tabs.{n}", lang) for n in names], key="tab", bind="query-params", on_change="rerun")
+    tabs = url_tabs([t(f"case.tabs.{n}", lang) for n in names])
     for name, tab in zip(names, tabs, strict=True):
         if tab.open is False:  # only the open tab is built (None: the harness does not track tabs)
             continue

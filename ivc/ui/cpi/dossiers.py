@@ -84,7 +84,7 @@ def render(actor: Actor, lang: str) -> None:
         f"{t('dossiers.languages', lang)}: {', '.join(dossier.languages) or '-'} · "
         f"{t('dossiers.italian', lang)}: {dossier.italian_level}"
     )
-    st.dataframe(
+    st.table(
         [
             {
                 t("mapping.competence", lang): s["label"],
@@ -93,8 +93,6 @@ def render(actor: Actor, lang: str) -> None:
             }
             for s in dossier.skills
         ],
-        hide_index=True,
-        width="stretch",
     )
     if dossier.documents:
         st.table(

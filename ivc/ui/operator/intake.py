@@ -190,8 +190,8 @@ def render(actor: Actor, lang: str) -> None:
         submitted = st.form_submit_button(t("intake.save", lang), type="primary")
     if not submitted:
         return
-    rows = spoken if isinstance(spoken, list) else spoken.to_dict("records")  # type: ignore[union-attr]
-    spoken_codes = []
+    rows: list[dict[str, Any]] = spoken if isinstance(spoken, list) else spoken.to_dict("records")
+    spoken_codes: list[dict[str, str]] = []
     for row in rows:
         value = row.get("language")
         if value:
@@ -239,7 +239,7 @@ def _save(actor: Actor, form: Form, answers: dict[str, Any], choices: dict[str, 
                     "name": p.display_name,
                     "birth_date": p.birth_date,
                     "codice_fiscale": p.codice_fiscale,
-                    "district": p.district,
+                    "district": p.territory,
                 }
                 for p in people
                 if p is not None

@@ -9,6 +9,7 @@ import streamlit as st
 from ivc.database.core import session_scope
 from ivc.document.verify import Verdict, Verification, verify_bytes, verify_code
 from ivc.i18n import t
+from ivc.ui.widgets.pickers import url_text
 from ivc.ui.widgets.text import fmt_date
 
 _MAX_UPLOAD = 30 * 1024 * 1024
@@ -46,7 +47,7 @@ def render(lang: str) -> None:
     st.header(t("verify.title", lang))
     st.caption(t("verify.intro", lang))
     # Bound to the address: the QR code's link opens this page with the code filled in.
-    code = st.text_input(t("verify.code", lang), key="code", max_chars=40, bind="query-params")
+    code = url_text(t("verify.code", lang), "code", max_chars=40)
     upload = st.file_uploader(t("verify.upload", lang), type=["pdf", "json", "jwt"], key="verify_file")
     result = None
     with session_scope() as session:

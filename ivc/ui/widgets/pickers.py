@@ -54,23 +54,62 @@ def district_codes() -> list[str]:
         return [territory.code for territory in active_territories(session)]
 
 
-def url_choice(text: str, options: list[Any], param: str, **kwargs: Any) -> Any:
+def url_choice(
+    text: str, options: list[Any], param: str, *, default: Any = None, key: str | None = None, **kwargs: Any
+) -> Any:
     """A selectbox whose choice is the query parameter ``param`` of the address: a link, a
     bookmark or a reload with ``?param=value`` opens with it chosen, and choosing changes the
-    address (so back and reload keep the place)."""
-    key = f"_url_{param}"
+    address (so back and reload keep the place). The default choice leaves the address clean.
+    (Streamlit's own ``bind="query-params"`` keeps ints as text and stops ``st.switch_page``.)"""
+    key = key or f"_url_{param}"
     if key not in st.session_state:
         raw = st.query_params.get(param)
-        st.session_state[key] = next((o for o in options if str(o) == raw), None)
+        st.session_state[key] = next((o for o in options if str(o) == raw), default)
     elif st.session_state[key] not in options:
-        st.session_state[key] = None
+        st.session_state[key] = default
 
     def sync() -> None:
         value = st.session_state.get(key)
-        if value is None:
+        if value is None or value == default:
             st.query_params.pop(param, None)
         else:
             st.query_params[param] = str(value)
 
     kwargs.setdefault("index", None)
     return st.selectbox(text, options, key=key, on_change=sync, **kwargs)
+
+
+def url_text(text: str, param: str, **kwargs: Any) -> str:
+    """A text input whose value is the query parameter ``param`` (e.g. a verification code
+    opened from a QR code's link), kept in the address as it changes."""
+    key = f"_url_{param}"
+    if key not in st.session_state:
+        st.session_state[key] = str(st.query_params.get(param) or "")
+
+    def sync() -> None:
+        value = str(st.session_state.get(key) or "").strip()
+        if value:
+            st.query_params[param] = value
+        else:
+            st.query_params.pop(param, None)
+
+    return str(st.text_input(text, key=key, on_change=sync, **kwargs) or "")
+
+
+def url_tabs(labels: list[str], param: str = "tab") -> list[Any]:
+    """Tabs whose open one is the query parameter ``param``; only the open tab's ``.open`` is
+    true, so a page builds only what is shown."""
+    key = f"_url_{param}"
+    wanted = st.query_params.get(param)
+    default = wanted if wanted in labels else labels[0]
+
+    def sync() -> None:
+        value = st.session_state.get(key)
+        if value and value != labels[0]:
+            st.query_params[param] = str(value)
+        else:
+            st.query_params.pop(param, None)
+
+    if st.session_state.get(key) not in labels:
+        st.session_state.pop(key, None)
+    return list(st.tabs(labels, key=key, default=default, on_change=sync))
