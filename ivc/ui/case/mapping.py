@@ -17,6 +17,7 @@ from ivc.claim.models import ClaimStatus, CompetenceClaim
 from ivc.database.core import session_scope
 from ivc.errors import IVCError
 from ivc.experience.models import Experience
+from ivc.experience.service import experiences_for_case
 from ivc.framework.models import Competence, text_in
 from ivc.i18n import is_rtl, t
 from ivc.mapping.models import EscoSuggestion
@@ -159,19 +160,32 @@ def _by_hand(actor: Actor, case_id: int, lang: str) -> None:
             ).first()
             for h in hits
         }
-    found = [(h, comps[h.key]) for h in hits if comps.get(h.key) is not None]
+    found = [(h, c) for h in hits if (c := comps.get(h.key)) is not None]
     if not found:
         st.caption(t("mapping.nothing_found", lang))
         return
+    # A competence named by hand rests on what the person told: the document says where it was learned.
+    with session_scope() as session:
+        experiences = {e.id or 0: e.title for e in experiences_for_case(session, case_id)}
+    supports = st.multiselect(
+        t("mapping.supported_by", lang),
+        list(experiences),
+        format_func=lambda i: experiences.get(i, str(i)),
+        key=f"map_supports_{case_id}",
+    )
     for hit, comp in found:
         c1, c2 = st.columns([4, 1])
         c1.write(f"**{hit.key}** {hit.label}")
-        if c2.button(t("mapping.add", lang), key=f"add_{case_id}_{hit.key}"):
+        if c2.button(t("mapping.add", lang), key=f"add_{case_id}_{hit.key}", disabled=not supports):
             try:
                 with session_scope() as session:
                     case = cases.get_case(session, case_id, actor)
-                    claims.add_by_operator(session, case, session.get(Competence, comp.id), actor)  # type: ignore[union-attr, arg-type]
+                    competence = session.get(Competence, comp.id)
+                    if competence is not None:
+                        claims.add_by_operator(session, case, competence, actor, experience_ids=supports)
             except IVCError as exc:
                 show_error(exc, lang)
             else:
                 st.rerun()
+    if not supports:
+        st.caption(t("mapping.supports_first", lang))
