@@ -16,7 +16,7 @@ from ivc.case.models import Case
 from ivc.case.states import CaseState
 from ivc.errors import DomainError
 from ivc.experience.models import Experience, ExperienceKind, LearningContext
-from ivc.text import LANGUAGE_CODE
+from ivc.person.iso import country_code, language_code
 
 _CONTEXT = {
     ExperienceKind.WORK: LearningContext.NON_FORMAL,
@@ -29,7 +29,6 @@ _CONTEXT = {
 }
 
 
-_LANG = LANGUAGE_CODE
 # Zero-width (non-)joiners are format characters that Persian, Arabic and Indic words need.
 _JOINERS = "\u200c\u200d"
 _EARLIEST = date(1900, 1, 1)
@@ -46,10 +45,10 @@ class ExperienceIn(BaseModel):
     kind: ExperienceKind
     title: str = Field(min_length=1, max_length=300)
     place: str | None = Field(default=None, max_length=300)
-    country: str | None = Field(default=None, max_length=2)
+    country: str | None = None  # ISO 3166-1 alpha-2 (``ivc.person.iso.countries`` offers them)
     started_on: date | None = None
     ended_on: date | None = None
-    language: str = Field(min_length=2, max_length=12)
+    language: str  # of the original words: ISO 639-1, else 639-3 (``ivc.person.iso.languages``)
     text_original: str = Field(min_length=1, max_length=20000)
     text_it: str | None = Field(default=None, max_length=20000)
     translated_by: str | None = None
@@ -70,10 +69,14 @@ class ExperienceIn(BaseModel):
     @field_validator("language")
     @classmethod
     def _language(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not _LANG.match(value):
-            raise ValueError(f"not a language code: {value[:20]!r}")
-        return value
+        return language_code(value, "language")
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None  # where it happened is not always known
+        return country_code(value, "country")
 
     @model_validator(mode="after")
     def _dates(self) -> ExperienceIn:
@@ -89,11 +92,24 @@ class ExperienceIn(BaseModel):
         return self
 
 
+INTERVIEW_STATES = frozenset({CaseState.ACCESS.value, CaseState.IDENTIFICATION.value})
+
+
+def interview_open(case: Case) -> bool:
+    """Experiences are recorded during access and identification only (the interface offers the
+    interview form only then; ``add_experience`` refuses otherwise)."""
+    return case.state in INTERVIEW_STATES
+
+
 def add_experience(session: Session, case: Case, data: ExperienceIn, actor: Actor) -> Experience:
     """Record an experience. Recording the same text twice for a case returns the first record."""
     authorize(actor, Permission.INTERVIEW_RECORD, case.territory)
-    if case.state not in (CaseState.ACCESS.value, CaseState.IDENTIFICATION.value):
-        raise DomainError(f"experiences are recorded during access and identification, not in '{case.state}'")
+    if not interview_open(case):
+        raise DomainError(
+            f"experiences are recorded during access and identification, not in '{case.state}'",
+            code="interview_closed",
+            state=case.state,
+        )
     key = hashlib.sha256("\x1f".join([data.kind.value, data.title, data.text_original]).encode("utf-8")).hexdigest()
     existing = session.exec(
         select(Experience).where(Experience.case_id == case.id, Experience.content_key == key)
@@ -107,7 +123,7 @@ def add_experience(session: Session, case: Case, data: ExperienceIn, actor: Acto
         learning_context=(data.learning_context or _CONTEXT[data.kind]).value,
         title=data.title,
         place=data.place,
-        country=data.country.upper() if data.country else None,
+        country=data.country,
         started_on=data.started_on,
         ended_on=data.ended_on,
         language=data.language,

@@ -1,37 +1,42 @@
-"""Register people and their vulnerabilities, validating what an intake must hold."""
+"""Register people and their vulnerabilities, validating what an intake must hold.
+
+Countries and languages are ISO codes (``ivc.person.iso``: pickers and checks); gender has no
+default (the operator chooses it); a second intake of someone already registered is refused
+(same codice fiscale) or held back for confirmation (same name and birth date).
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, or_, select
 
 from ivc.audit import service as audit
 from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
-from ivc.errors import NotFound, ValidationFailed
+from ivc.case.models import Case
+from ivc.errors import DomainError, NotFound, ValidationFailed
+from ivc.person.iso import country_code, language_code
 from ivc.person.models import CEFR_LEVELS, Gender, Person, ReferralSource, Vulnerability, VulnerabilityKind
 from ivc.territory.service import require_territory
-from ivc.text import LANGUAGE_CODE, forbidden_char
+from ivc.text import forbidden_char
 
 _CF = re.compile(r"^[A-Z0-9]{16}$")
-_LANG = LANGUAGE_CODE
 
 
 class LanguageSpoken(BaseModel):
-    code: str
+    code: str  # ISO 639-1, else 639-3 (``ivc.person.iso.languages`` offers them)
     level: str = "native"
 
     @field_validator("code")
     @classmethod
     def _code(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not _LANG.match(value):
-            raise ValueError(f"not a language code: {value!r}")
-        return value
+        return language_code(value, "languages")
 
     @field_validator("level")
     @classmethod
@@ -68,8 +73,8 @@ class PersonIn(BaseModel):
     name_native: str | None = Field(default=None, max_length=400)
     birth_date: date | None = None
     birth_place: str | None = Field(default=None, max_length=200)
-    gender: Gender
-    citizenship: str = Field(min_length=2, max_length=2)
+    gender: Gender  # required: no default, the operator chooses
+    citizenship: str  # ISO 3166-1 alpha-2 (``ivc.person.iso.countries`` offers them)
     languages: list[LanguageSpoken] = Field(default_factory=list)
     italian_level: str = "none"
     phone: str | None = Field(default=None, max_length=40)
@@ -101,10 +106,12 @@ class PersonIn(BaseModel):
     @field_validator("citizenship")
     @classmethod
     def _citizenship(cls, value: str) -> str:
-        value = value.strip().upper()
-        if not value.isalpha() or len(value) != 2:
-            raise ValueError("citizenship must be an ISO 3166-1 alpha-2 code")
-        return value
+        return country_code(value, "citizenship")
+
+    @field_validator("preferred_language")
+    @classmethod
+    def _preferred(cls, value: str) -> str:
+        return language_code(value, "preferred_language")
 
     @field_validator("italian_level")
     @classmethod
@@ -141,7 +148,48 @@ class PersonIn(BaseModel):
         return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
 
 
-def register_person(session: Session, data: PersonIn, actor: Actor) -> Person:
+def normalised_name(given: str, family: str) -> str:
+    """A name as duplicates are compared: case, accents, apostrophes, hyphens and spacing aside
+    ("Ben-Salah  AMÌNA" and "ben salah Amina" are the same; the order of the parts is kept)."""
+    text = unicodedata.normalize("NFKD", f"{given} | {family}")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    for mark in "-'\u2019\u2018\u02bc.,":
+        text = text.replace(mark, " ")
+    return " ".join(text.split())
+
+
+def likely_duplicates(session: Session, data: PersonIn, actor: Actor) -> list[Person]:
+    """People already registered that this intake may be again, among those the actor may see
+    (registered in, or with a case in, one of the actor's districts; every district for
+    region-wide roles): the same codice fiscale, or the same name (case, accents and spacing
+    aside) and the same birth date (both unknown counts as the same). Erased people are left out.
+    Oldest first."""
+    authorize(actor, Permission.INTAKE, data.district)
+    wanted = normalised_name(data.given_name, data.family_name)
+    match: ColumnElement[bool] = (
+        col(Person.birth_date) == data.birth_date if data.birth_date else col(Person.birth_date).is_(None)
+    )
+    if data.codice_fiscale:
+        match = or_(match, Person.codice_fiscale == data.codice_fiscale)
+    stmt = select(Person).where(match, col(Person.erased_at).is_(None))
+    if not actor.region_wide:
+        districts = sorted(actor.districts)
+        in_cases = select(Case.person_id).where(col(Case.territory).in_(districts))
+        stmt = stmt.where(or_(col(Person.territory).in_(districts), col(Person.id).in_(in_cases)))
+    return [
+        p
+        for p in session.exec(stmt.order_by(col(Person.id)))
+        if (data.codice_fiscale and p.codice_fiscale == data.codice_fiscale)
+        or normalised_name(p.given_name, p.family_name) == wanted
+    ]
+
+
+def register_person(session: Session, data: PersonIn, actor: Actor, *, confirmed_new: bool = False) -> Person:
+    """Register a person at intake. Refused (``person_duplicate``) when the codice fiscale is
+    already registered, in any district: one code, one person. Refused (``possible_duplicate``,
+    with the ``ids`` of the people found) when ``likely_duplicates`` finds someone with the same
+    name and birth date, unless the operator checked them and confirmed a different person
+    (``confirmed_new=True``): homonyms exist, a second click on "save" is not one."""
     authorize(actor, Permission.INTAKE, data.district)
     require_territory(session, data.district)
     if data.codice_fiscale:
@@ -154,6 +202,17 @@ def register_person(session: Session, data: PersonIn, actor: Actor) -> Person:
                 code="person_duplicate",
                 field="codice_fiscale",
                 person_id=other,
+            )
+    if not confirmed_new:
+        found = likely_duplicates(session, data, actor)
+        if found:
+            ids = [p.id or 0 for p in found]
+            raise DomainError(
+                f"possibly already registered: person {', '.join(map(str, ids))} has the same name and birth date; "
+                "check, and confirm a different person to register anyway",
+                code="possible_duplicate",
+                ids=ids,
+                count=len(ids),
             )
     age = data.age_on(date.today())
     is_minor = age is not None and age < 18
@@ -188,7 +247,11 @@ def register_person(session: Session, data: PersonIn, actor: Actor) -> Person:
         entity="person",
         entity_id=person.id,
         territory=data.district,
-        after={"citizenship": person.citizenship, "referral_source": person.referral_source},
+        after={
+            "citizenship": person.citizenship,
+            "referral_source": person.referral_source,
+            **({"confirmed_new": True} if confirmed_new else {}),
+        },
     )
     session.flush()
     return person
