@@ -69,7 +69,8 @@ def test_matching_explains_and_never_shows_people_without_consent(session: Sessi
     vacancy = _vacancy(session, {comps[0].code: True, comps[1].code: True, "LIG-SAL-UC1": True})
     results = match_vacancy(session, vacancy.id or 0, CPI)
     ids = [m.subject["case_id"] for m in results]
-    assert ids[:2] == [certified.id, identified.id]  # certified beats confirmed
+    assert ids[:2] == [certified.id, identified.id]  # certified beats identified (transparency only)
+    assert {m["status"] for m in results[1].matched} == {"identified"}
     assert no_consent.id not in ids
     best = results[0]
     assert {m["status"] for m in best.matched} == {"certified"}
@@ -144,3 +145,39 @@ def test_the_shortlist_shares_only_what_was_consented(session: Session) -> None:
     csv_text = shortlist_csv(rows)
     assert "1986-04-12" not in csv_text and "Sfax" not in csv_text  # no birth data
     assert shortlist_pdf(vacancy, rows).startswith(b"%PDF")
+
+
+def test_the_shortlist_never_shows_a_decision_without_its_document_as_validated(session: Session) -> None:
+    from datetime import date
+
+    from ivc.assessment import service as assessments
+    from ivc.assessment.models import AssessmentMethod, AssessmentPhase, ResultOutcome
+    from ivc.decision import service as decisions
+    from ivc.decision.models import DecisionKind
+    from ivc.matching.service import shortlist_csv, shortlist_rows
+
+    actors = staff(session)
+    certified = advance_to(session, actors, CaseState.CLOSED)
+    decided = advance_to(session, actors, CaseState.VALIDATION)
+    comps = target_competences(session, decided)
+    assessments.record_assessment(
+        session,
+        decided,
+        phase=AssessmentPhase.VALIDATION,
+        method=AssessmentMethod.TECHNICAL_INTERVIEW,
+        held_on=date.today(),
+        results={c.id or 0: ResultOutcome.POSITIVE for c in comps},
+        actor=actors["ev"],
+    )
+    for comp in comps:
+        decisions.record_decision(
+            session, decided, DecisionKind.VALIDATION, "validata", actors["alfa"], competence_id=comp.id
+        )
+    _consent(session, certified, actors)
+    _consent(session, decided, actors)
+    vacancy = _vacancy(session, {comps[0].code: True})
+    matches = match_vacancy(session, vacancy.id or 0, CPI)
+    assert [m.subject["case_id"] for m in matches] == [certified.id, decided.id]
+    rows = shortlist_rows(session, matches)
+    assert "(certified)" in rows[0]["skills"]
+    assert "(identified)" in rows[1]["skills"] and "validated" not in shortlist_csv(rows)

@@ -125,3 +125,33 @@ def test_mediation_sessions_hours_and_languages_are_counted(session: Session) ->
         "cases_with_mediator": 1,
         "by_language": {"ar": 2, "it": 2},
     }
+
+
+def test_only_documents_in_force_count_and_competences_follow_them(session: Session) -> None:
+    import csv
+    import io
+
+    from ivc.case.states import DocumentType
+    from ivc.document import service as documents
+    from ivc.monitoring.service import _RULES, rows
+
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.CLOSED)
+    (row,) = rows(session)
+    n = sum(row.competences.values())
+    assert row.competences == {"certified": n} and n > 0
+    assert _RULES["competences_recognised"](row, {"level": "certified"})
+    records, _ = export_csv(session, MON, "chiave-di-esportazione-2026")
+    (record,) = list(csv.DictReader(io.StringIO(records)))
+    assert (record["competences_certified"], record["competences_validated"]) == (str(n), "0")
+
+    certificate = documents.existing_document(session, case.id or 0, DocumentType.CERTIFICATE)
+    assert certificate is not None
+    documents.revoke(session, certificate, "Errore materiale", actors["alfa"])
+    by_code = {i["code"]: i for i in indicators(session, MON)["indicators"]}
+    assert by_code["R.CERTIFICATES_ISSUED"]["total"] == 0  # revoked: no longer a certificate issued
+    assert by_code["R.VALIDATION_ISSUED"]["total"] == 1
+    (row,) = rows(session)
+    assert row.competences == {"validated": n}
+    assert not _RULES["competences_recognised"](row, {"level": "certified"})
+    assert _RULES["competences_recognised"](row, {"level": "validated"})

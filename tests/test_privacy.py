@@ -59,14 +59,17 @@ def _add(session: Session, case: Case, data: bytes, actor: Actor) -> EvidenceIte
 def two_people(session: Session) -> dict[str, object]:
     """Amina with a certified (closed) case, and Yusuf, someone else, sharing one file with her."""
     actors = staff(session)
-    case = advance_to(session, actors, CaseState.CLOSED)
+
+    def files(case: Case) -> None:  # evidence is added while the case is open
+        _add(session, case, SHARED_FILE, actors["op3"])
+        _add(session, case, OWN_FILE, actors["op3"])
+
+    case = advance_to(session, actors, CaseState.CLOSED, during_identification=files)
     amina = session.get(Person, case.person_id)
     assert amina is not None and case.state == CaseState.CLOSED.value
     session.add(
         Vulnerability(person_id=amina.id or 0, kind="other", note="vittima di tratta", territory="3", created_by="op3")
     )
-    _add(session, case, SHARED_FILE, actors["op3"])
-    _add(session, case, OWN_FILE, actors["op3"])
     yusuf = register_person(
         session,
         person_in(
@@ -109,6 +112,12 @@ def test_export_holds_everything_about_the_person_and_nothing_about_others(sessi
     for foreign in (b"Yusuf", b"Diallo", b"SerD", OTHER_FILE):
         assert foreign not in everything
     assert all(e["case_id"] in (None, case.id) for e in data["audit_events"])
+    # What the documents in force recognise (not the review's working status): certified, by the certificate.
+    certificate = next(d for d in data["documents"] if d["doc_type"] == DocumentType.CERTIFICATE.value)
+    recognised = data["recognised_competences"]
+    assert recognised and {r["recognised_as"] for r in recognised} == {"certified"}
+    assert {r["document"] for r in recognised} == {certificate["number"]}
+    assert "Competenze riconosciute dai documenti in vigore" in files["summary.html"].decode()
     # Preferred language Arabic has no translation yet: the summary falls back to Italian.
     assert "I tuoi dati personali" in files["summary.html"].decode()
     assert "vittima di tratta" in files["summary.html"].decode()

@@ -1,5 +1,7 @@
 """Verify a document from its code, its PDF or its JSON: valid, tampered, revoked, unknown issuer,
-or unknown — with the reason, and the public view of what it certifies."""
+or unknown — with the reason, and the public view of what it attests: the competences it lists
+and what they are by this document (identified by a transparency document, validated by a
+validation document, certified by a certificate; ``ivc.document.recognition``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ivc.document.models import IssuedDocument
+from ivc.document.recognition import DOCUMENT_LEVEL
 from ivc.document.register import normalise_code
 from ivc.document.render import embedded_json
 from ivc.document.signing import trusted_issuers, verify, verify_jwt
@@ -34,16 +37,28 @@ class Verification:
     reason: str
     document: dict[str, Any] = field(default_factory=dict)  # public view, empty when unknown
 
+    @property
+    def competences_are(self) -> str | None:
+        """``identified``, ``validated`` or ``certified``: what the document's competences are
+        (None when no document was found)."""
+        value = self.document.get("competences_are")
+        return str(value) if value else None
+
 
 def public_view(doc: IssuedDocument) -> dict[str, Any]:
-    """What a verifier sees: the full certified content, the minimum identity (name) and whatever
-    else the holder chose to share."""
+    """What a verifier sees: the full content the document attests, the minimum identity (name)
+    and whatever else the holder chose to share. ``competences_are`` says what the listed
+    competences are by this document — ``identified`` (transparency document), ``validated``
+    (validation document) or ``certified`` (certificate) — and ``competences_heading`` is the
+    translation key of the list's heading ("Competenze messe in trasparenza", "Competenze
+    validate", "Competenze certificate")."""
     p = doc.payload
     holder = p.get("holder", {})
     identity = {"name": f"{holder.get('given_name', '')} {holder.get('family_name', '')}".strip()}
     identity.update({k: holder.get(k) for k in doc.shared_fields if holder.get(k)})
     if p.get("erased"):
         identity = {"name": "—"}  # the register keeps no identity after erasure (docs/PRIVACY.md)
+    level = DOCUMENT_LEVEL.get(doc.doc_type)
     return {
         "type": doc.doc_type,
         "number": doc.number,
@@ -56,6 +71,8 @@ def public_view(doc: IssuedDocument) -> dict[str, Any]:
             for q in p.get("qualifications", [])
         ],
         "competences": [{"code": c["code"], "title": text_in(c["title"], "it")} for c in p.get("competences", [])],
+        "competences_are": level.value if level is not None else None,
+        "competences_heading": f"verify.competences_heading.{doc.doc_type}",
         "revoked": doc.revoked_at is not None,
         "revocation_reason": doc.revocation_reason,
         "holder_erased": bool(p.get("erased")),

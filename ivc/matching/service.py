@@ -1,9 +1,12 @@
 """Match consented dossiers and vacancies, both ways, with explanations.
 
 A dossier's skills are its claims (repertory competences, and the ESCO skills they link to) and
-its accepted ESCO suggestions, weighted by how far the path took them: certified > validated >
-confirmed > declared. A vacancy asks for essential and optional skills (ESCO or repertory). Only
-people with an active consent to job matching are ever considered.
+its accepted ESCO suggestions, weighted by how far the path took them as the issued documents in
+force say (``ivc.document.recognition``): certified (a certificate carries it) > validated (a
+validation document carries it) > identified (a transparency document carries it) > confirmed
+(the operator confirmed it; no document yet) > declared. ALFA's decisions alone never make a skill
+validated or certified here. A vacancy asks for essential and optional skills (ESCO or
+repertory). Only people with an active consent to job matching are ever considered.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,11 +27,12 @@ from ivc.audit import service as audit
 from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.case.models import Case, CaseTarget
-from ivc.claim.models import CompetenceClaim
+from ivc.claim.models import ClaimStatus, CompetenceClaim
 from ivc.consent import service as consents
 from ivc.consent.models import ConsentPurpose
 from ivc.consent.service import active_consent
 from ivc.document.models import IssuedDocument
+from ivc.document.recognition import level_of, recognition
 from ivc.errors import NotFound, PermissionDenied, ValidationFailed
 from ivc.experience.models import Experience
 from ivc.framework.models import Competence, EscoRelation, FrameworkLabel, Qualification, text_in
@@ -37,15 +42,19 @@ from ivc.person.models import CEFR_LEVELS, Person
 from ivc.territory.service import require_territory
 from ivc.text import forbidden_char
 
-STATUS_WEIGHT = {"certified": 1.0, "validated": 0.85, "confirmed": 0.6, "declared": 0.3}
-_CLAIM_STATUS = {
-    "certified": "certified",
-    "validated": "validated",
-    "not_certified": "validated",
-    "confirmed": "confirmed",
-    "suggested": "declared",
+STATUS_WEIGHT = {"certified": 1.0, "validated": 0.85, "identified": 0.6, "confirmed": 0.5, "declared": 0.3}
+# A claim no document in force carries: what the operator's review made of it. ALFA's decisions
+# (validated, certified…) are not recognition until a document carries them: such a claim is
+# only as far as the operator took it, confirmed. Rejected and not validated claims are left out.
+_WORKING_STATUS = {
+    ClaimStatus.SUGGESTED.value: "declared",
+    ClaimStatus.CONFIRMED.value: "confirmed",
+    ClaimStatus.VALIDATED.value: "confirmed",
+    ClaimStatus.CERTIFIED.value: "confirmed",
+    ClaimStatus.NOT_CERTIFIED.value: "confirmed",
 }
 ESSENTIAL, OPTIONAL = 1.0, 0.4
+_CHUNK = 5000  # ids per IN (…) list
 
 
 @dataclass
@@ -53,6 +62,7 @@ class Skill:
     weight: float
     status: str
     evidence: list[str] = field(default_factory=list)
+    document: str | None = None  # the number of the document in force that recognises it
 
 
 @dataclass
@@ -79,46 +89,101 @@ def _require(actor: Actor) -> None:
     authorize(actor, Permission.MATCHING)
 
 
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
 def profiles(session: Session, case_ids: list[int] | None = None, actor: Actor | None = None) -> list[Profile]:
     """Dossiers of people who consented to job matching (now; to the actor's organisation when an
     actor is given), with their weighted skills. The consent ledger is read on every call and no
-    index outlives a call, so a withdrawal removes the person from the very next match."""
+    index outlives a call, so a withdrawal removes the person from the very next match. A handful
+    of queries whatever the number of dossiers (experience titles, claims, suggestions and the
+    documents in force are read for all of them at once)."""
     recipients = consents.organisations(actor) if actor is not None else None
     consented = consents.consented_people(session, ConsentPurpose.JOB_MATCHING, recipients)
     stmt = select(Case, Person).join(Person, col(Person.id) == col(Case.person_id))
     stmt = stmt.where(col(Person.id).in_(list(consented)))
     if case_ids is not None:  # ids no database key can hold match nothing (and must not reach the driver)
         stmt = stmt.where(col(Case.id).in_([i for i in case_ids if 0 < i < 2**63]))
+    pairs = session.exec(stmt).all()
+    ids = [case.id or 0 for case, _ in pairs]
+    # Columns, not records: what matching needs of each row, nothing to decrypt or parse beyond it.
+    titles: dict[int, dict[int, str]] = defaultdict(dict)
+    claims: dict[int, list[tuple[int, str, list[int]]]] = defaultdict(list)  # case -> (competence, status, exps)
+    suggestions: dict[int, list[tuple[str, list[int]]]] = defaultdict(list)  # case -> (ESCO uri, exps)
+    for chunk in _chunks(ids):
+        for eid, cid, title in session.exec(
+            select(Experience.id, Experience.case_id, Experience.title).where(col(Experience.case_id).in_(chunk))
+        ):
+            titles[cid][eid or 0] = title
+        for cid, claimed_id, claim_status, exps in session.exec(
+            select(
+                CompetenceClaim.case_id,
+                CompetenceClaim.competence_id,
+                CompetenceClaim.status,
+                CompetenceClaim.experience_ids,
+            )
+            .where(col(CompetenceClaim.case_id).in_(chunk))
+            .order_by(col(CompetenceClaim.id))
+        ):
+            claims[cid].append((claimed_id, claim_status, list(exps)))
+        for cid, uri, exps in session.exec(
+            select(EscoSuggestion.case_id, EscoSuggestion.uri, EscoSuggestion.experience_ids)
+            .where(col(EscoSuggestion.case_id).in_(chunk), EscoSuggestion.status != "rejected")
+            .order_by(col(EscoSuggestion.id))
+        ):
+            suggestions[cid].append((uri, list(exps)))
+    recognised = recognition(session, ids)
+    wanted = sorted(
+        {comp_id for rows in claims.values() for comp_id, _, _ in rows}
+        | {comp_id for held in recognised.values() for comp_id in held}
+    )
+    competences: dict[int, tuple[str, list[str]]] = {}  # id -> (code, ESCO skills)
+    for chunk in _chunks(wanted):
+        for found_id, code, esco in session.exec(
+            select(Competence.id, Competence.code, Competence.esco_skills).where(col(Competence.id).in_(chunk))
+        ):
+            competences[found_id or 0] = (code, list(esco))
     out = []
-    for case, person in session.exec(stmt).all():
-        titles = {e.id: e.title for e in session.exec(select(Experience).where(Experience.case_id == case.id))}
+    for case, person in pairs:
+        cid = case.id or 0
+        case_titles = titles[cid]
+        held = recognised.get(cid, {})
         skills: dict[str, Skill] = {}
 
-        def add(key: str, status: str, evidence: list[str], skills: dict[str, Skill] = skills) -> None:
+        def add(
+            key: str, status: str, evidence: list[str], document: str | None = None, skills: dict[str, Skill] = skills
+        ) -> None:
             weight = STATUS_WEIGHT[status]
             if key not in skills or skills[key].weight < weight:
-                skills[key] = Skill(weight, status, evidence)
+                skills[key] = Skill(weight, status, evidence, document)
 
-        rows = session.exec(
-            select(CompetenceClaim, Competence)
-            .join(Competence, col(Competence.id) == col(CompetenceClaim.competence_id))
-            .where(CompetenceClaim.case_id == case.id)
-        ).all()
-        for claim, comp in rows:
-            status = _CLAIM_STATUS.get(claim.status)
-            if status is None:
-                continue
-            evidence = [titles[e] for e in claim.experience_ids if e in titles]
-            add(comp.code, status, evidence)
-            for uri in comp.esco_skills:
-                add(uri, status, evidence)
-        for sug in session.exec(
-            select(EscoSuggestion).where(EscoSuggestion.case_id == case.id, EscoSuggestion.status != "rejected")
-        ):
-            add(sug.uri, "declared", [titles[e] for e in sug.experience_ids if e in titles])
+        def add_competence(comp_id: int, status: str, evidence: list[str], document: str | None) -> None:
+            if comp_id not in competences:
+                return
+            code, esco = competences[comp_id]
+            add(code, status, evidence, document)
+            for uri in esco:
+                add(uri, status, evidence, document)
+
+        for comp_id, working, exps in claims[cid]:
+            evidence = [case_titles[e] for e in exps if e in case_titles]
+            rec = held.get(comp_id)
+            if rec is not None:
+                add_competence(comp_id, rec.level.value, evidence, rec.document_number)
+            elif (status := _WORKING_STATUS.get(working)) is not None:
+                add_competence(comp_id, status, evidence, None)
+        # Competences a document in force carries without a claim row behind it: still recognised.
+        claimed = {comp_id for comp_id, _, _ in claims[cid]}
+        for comp_id, rec in held.items():
+            if comp_id not in claimed:
+                add_competence(comp_id, rec.level.value, [], rec.document_number)
+        for uri, exps in suggestions[cid]:
+            add(uri, "declared", [case_titles[e] for e in exps if e in case_titles])
         out.append(
             Profile(
-                case.id or 0,
+                cid,
                 person.id or 0,
                 person.display_name,
                 case.territory,
@@ -196,7 +261,8 @@ def gap_action(session: Session, key: str, profile: Profile | None = None) -> st
         )
     if comp is None:
         return f"formazione sul tema '{key.rsplit('/', 1)[-1]}' (CPIA o formazione regionale)"
-    if profile is not None and profile.skills.get(comp.code) and profile.skills[comp.code].status == "confirmed":
+    held = profile.skills.get(comp.code) if profile is not None else None
+    if held is not None and held.status in ("confirmed", "identified"):
         return f"completare la validazione di {comp.code} (passo IVC aperto)"
     return f"percorso di formazione regionale per {comp.code} — {text_in(comp.title, 'it')}"
 
@@ -210,6 +276,7 @@ def _explain(
             "label": labels.get(k, k),
             "status": profile.skills[k].status,
             "evidence": profile.skills[k].evidence,
+            "document": profile.skills[k].document,
             "essential": w >= ESSENTIAL,
         }
         for k, w in wanted.items()
@@ -568,7 +635,7 @@ class DossierHit:
     languages: list[str]
     qualifications: list[str]
     score: float
-    matched: list[dict[str, Any]]  # key, label, status of the skills that answered the query
+    matched: list[dict[str, Any]]  # key, label, status, document of the skills that answered the query
 
 
 def _keys_for_text(session: Session, text: str) -> set[str]:
@@ -619,7 +686,20 @@ def search_dossiers(
             )
         }
     people = profiles(session, actor=actor)
-    persons = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_([x.person_id for x in people])))}
+    persons = {
+        row.id: row
+        for chunk in _chunks([x.person_id for x in people])
+        for row in session.exec(select(Person).where(col(Person.id).in_(chunk)))
+    }
+    quals_of: dict[int, list[str]] = defaultdict(list)
+    for chunk in _chunks([x.case_id for x in people]):
+        for case_id, code in session.exec(
+            select(CaseTarget.case_id, Qualification.code)
+            .join(Qualification, col(Qualification.id) == col(CaseTarget.qualification_id))
+            .where(col(CaseTarget.case_id).in_(chunk))
+            .order_by(col(CaseTarget.case_id), col(Qualification.code))
+        ):
+            quals_of[case_id].append(code)
     labels = _labels(session, set(wanted))
     hits: list[DossierHit] = []
     for p in people:
@@ -631,20 +711,18 @@ def search_dossiers(
         spoken = sorted({lang.get("code", "") for lang in (person.languages if person else [])} - {""})
         if language and language not in spoken and (person is None or person.preferred_language != language):
             continue
-        matched = [{"key": k, "label": labels.get(k, k), "status": p.skills[k].status} for k in wanted if k in p.skills]
+        matched: list[dict[str, Any]] = [
+            {"key": k, "label": labels.get(k, k), "status": p.skills[k].status, "document": p.skills[k].document}
+            for k in wanted
+            if k in p.skills
+        ]
         if wanted and not matched:
             continue
         score = sum(wanted[m["key"]] * p.skills[m["key"]].weight for m in matched)
-        quals = [
-            q.code
-            for q in session.exec(
-                select(Qualification)
-                .join(CaseTarget, col(CaseTarget.qualification_id) == col(Qualification.id))
-                .where(CaseTarget.case_id == p.case_id)
-            )
-        ]
         hits.append(
-            DossierHit(p.case_id, p.name, p.territory, p.italian_level, spoken, quals, round(score, 3), matched)
+            DossierHit(
+                p.case_id, p.name, p.territory, p.italian_level, spoken, quals_of[p.case_id], round(score, 3), matched
+            )
         )
     hits.sort(key=lambda h: (-h.score, h.case_id))
     return hits[:limit]
@@ -683,13 +761,20 @@ def open_dossier(session: Session, actor: Actor, case_id: int) -> Dossier:
                 "label": text_in(comps[key].title, "it") if key in comps else labels.get(key, key),
                 "status": skill.status,
                 "evidence": skill.evidence,
+                "document": skill.document,
             }
             for key, skill in p.skills.items()
         ),
         key=lambda s: (-STATUS_WEIGHT[str(s["status"])], str(s["label"])),
     )
     docs = [
-        {"type": d.doc_type, "number": d.number, "code": d.verification_code, "issued": str(d.issued_at)[:10]}
+        {
+            "type": d.doc_type,
+            "number": d.number,
+            "code": d.verification_code,
+            "issued": str(d.issued_at)[:10],
+            "competences_are": level_of(d.doc_type).value,
+        }
         for d in session.exec(
             select(IssuedDocument).where(IssuedDocument.case_id == case_id, col(IssuedDocument.revoked_at).is_(None))
         )

@@ -1,5 +1,9 @@
 """Compute the programme's indicators from the system of record, and export them without direct
-identifiers: stable pseudonyms per export key (HMAC), small cells suppressed."""
+identifiers: stable pseudonyms per export key (HMAC), small cells suppressed.
+
+Documents and competences count as the issued documents in force say: a revoked document is not
+counted as issued, and a competence is identified, validated or certified only when a document in
+force carries it (``ivc.document.recognition``), never by ALFA's decisions alone."""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from ivc.case.models import Case, CaseStateEntry
 from ivc.case.states import CaseState
 from ivc.config import get_settings
 from ivc.document.models import IssuedDocument
+from ivc.document.recognition import Level, recognition
 from ivc.errors import PermissionDenied
 from ivc.mediation.models import InterviewSession
 from ivc.participation.service import PersonFacts, facts_for
@@ -56,8 +61,10 @@ class Row:
     opened: datetime
     interview_language: str = "it"
     mediated: bool = False
-    documents: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)  # types of the documents in force
     participation: PersonFacts = field(default_factory=PersonFacts)
+    # Competences of the case by what the documents in force make of them (each at its highest).
+    competences: dict[str, int] = field(default_factory=dict)  # identified / validated / certified -> n
 
 
 def _age_band(birth: date | None, on: date) -> str:
@@ -81,7 +88,9 @@ def rows(
     for case_id, state in session.exec(select(CaseStateEntry.case_id, CaseStateEntry.state)).all():
         entries[case_id].append(state)
     docs: dict[int, list[str]] = defaultdict(list)
-    for case_id, kind in session.exec(select(IssuedDocument.case_id, IssuedDocument.doc_type)).all():
+    for case_id, kind in session.exec(
+        select(IssuedDocument.case_id, IssuedDocument.doc_type).where(col(IssuedDocument.revoked_at).is_(None))
+    ).all():
         docs[case_id].append(kind)
     today = date.today()
     out = []
@@ -91,6 +100,7 @@ def rows(
         if not ((start and case.created_at.date() < start) or (end and case.created_at.date() > end))
     ]
     participation = facts_for(session, [person.id or 0 for _, person in pairs], start, end)
+    recognised = recognition(session, [case.id or 0 for case, _ in pairs])
     for case, person in pairs:
         opened = case.created_at
         out.append(
@@ -110,9 +120,18 @@ def rows(
                 case.mediator is not None,
                 docs[case.id or 0],
                 participation.get(person.id or 0, PersonFacts()),
+                dict(Counter(r.level.value for r in recognised.get(case.id or 0, {}).values())),
             )
         )
     return out
+
+
+def _recognised_at_least(row: Row, level: str) -> bool:
+    """At least one competence of the case is recognised at ``level`` or higher by a document in
+    force (``identified`` < ``validated`` < ``certified``)."""
+    order = list(Level)
+    wanted = order.index(Level(level))
+    return any(n > 0 and order.index(Level(k)) >= wanted for k, n in row.competences.items())
 
 
 _RULES: dict[str, Callable[[Row, dict[str, Any]], bool]] = {
@@ -123,6 +142,8 @@ _RULES: dict[str, Callable[[Row, dict[str, Any]], bool]] = {
     "documents_validation": lambda r, p: "documento_validazione" in r.documents,
     "documents_certificate": lambda r, p: "certificato" in r.documents,
     "outcome_partial": lambda r, p: r.outcome in ("validazione_parziale", "certificazione_parziale"),
+    # People with a competence recognised at least at params["level"] by a document in force.
+    "competences_recognised": lambda r, p: _recognised_at_least(r, str(p.get("level", "validated"))),
     # Support activities beside the IVC path (ivc.participation): params name the kinds counted.
     "activity": lambda r, p: bool(r.participation.activities & set(p["kinds"])),
     "admitted_or_activity": lambda r, p: (
@@ -235,6 +256,9 @@ def export_csv(session: Session, actor: Actor, export_key: str, **filters: Any) 
             "furthest_state",
             "outcome",
             "opened_month",
+            "competences_identified",
+            "competences_validated",
+            "competences_certified",
         ]
     )
     order = {s.value: i for i, s in enumerate(CaseState)}
@@ -252,6 +276,9 @@ def export_csv(session: Session, actor: Actor, export_key: str, **filters: Any) 
                 furthest,
                 r.outcome or "",
                 r.opened.strftime("%Y-%m"),
+                r.competences.get(Level.IDENTIFIED.value, 0),
+                r.competences.get(Level.VALIDATED.value, 0),
+                r.competences.get(Level.CERTIFIED.value, 0),
             ]
         )
     figures = indicators(session, actor, **filters)

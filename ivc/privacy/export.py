@@ -30,10 +30,12 @@ from ivc.consent.models import ConsentRecord
 from ivc.database.core import utcnow
 from ivc.decision.models import Decision
 from ivc.document.models import IssuedDocument
+from ivc.document.recognition import recognition
 from ivc.errors import DomainError, NotFound, PermissionDenied
 from ivc.evidence.models import EvidenceItem, EvidenceLink
 from ivc.evidence.storage import EvidenceStore
 from ivc.experience.models import Experience
+from ivc.framework.models import Competence, text_in
 from ivc.i18n import is_rtl, t
 from ivc.mapping.models import EscoSuggestion
 from ivc.mediation.models import InterviewSession, MediatorBooking, Statement
@@ -60,6 +62,27 @@ def _row(record: SQLModel) -> dict[str, Any]:
 
 def _rows(session: Session, stmt: Any) -> list[dict[str, Any]]:
     return [_row(r) for r in session.scalars(stmt)]
+
+
+def recognised_competences(session: Session, case_ids: list[int]) -> list[dict[str, Any]]:
+    """The competences the documents in force recognise, per case: identified (transparency
+    document), validated (validation document) or certified (certificate), with the document's
+    number. Claims carry the working status of the review; this is what counts outside it."""
+    held = recognition(session, case_ids)
+    ids = sorted({cid for per_case in held.values() for cid in per_case})
+    comps = {c.id: c for c in session.scalars(select(Competence).where(col(Competence.id).in_(ids)))} if ids else {}
+    return [
+        {
+            "case_id": case_id,
+            "competence": comps[cid].code,
+            "title": text_in(comps[cid].title, "it"),
+            "recognised_as": rec.level.value,
+            "document": rec.document_number,
+        }
+        for case_id in sorted(held)
+        for cid, rec in sorted(held[case_id].items())
+        if cid in comps
+    ]
 
 
 def collect(session: Session, person_id: int) -> dict[str, Any]:
@@ -109,6 +132,7 @@ def collect(session: Session, person_id: int) -> dict[str, Any]:
         ),
         "evidence": [_row(e) for e in evidence],
         "evidence_links": _rows(session, select(EvidenceLink).where(col(EvidenceLink.evidence_id).in_(evidence_ids))),
+        "recognised_competences": recognised_competences(session, [c.id for c in cases if c.id is not None]),
         "claims": _rows(session, select(CompetenceClaim).where(col(CompetenceClaim.case_id).in_(case_ids))),
         "esco_suggestions": _rows(session, select(EscoSuggestion).where(col(EscoSuggestion.case_id).in_(case_ids))),
         "assessments": [_row(a) for a in assessments],
@@ -141,6 +165,7 @@ SECTIONS = (
     "language_levels",
     "integration_feedback",
     "evidence",
+    "recognised_competences",
     "claims",
     "assessments",
     "decisions",
