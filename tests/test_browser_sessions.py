@@ -1,9 +1,7 @@
 """Web sessions in a real browser (Debian's chromium, headless, driven by Playwright) against
 ``streamlit run ivc/ui/server.py`` on the test database: a signed-in user stays signed in across
 a reload, a new tab and a restart of the server; a cookie with a wrong token shows the sign-in
-page; after signing out a reload shows the sign-in page; the cookie is HttpOnly and SameSite=Strict.
-
-Skipped unless ``IVC_SESSION_WIRED`` is set (the pages call ``ivc.ui.session``)."""
+page; after signing out a reload shows the sign-in page; the cookie is HttpOnly and SameSite=Strict."""
 
 from __future__ import annotations
 
@@ -30,10 +28,7 @@ CHROMIUM = "/usr/bin/chromium"
 SERVER = Path(ivc.__file__).resolve().parent / "ui" / "server.py"
 PASSWORD = "una password lunga"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not os.environ.get("IVC_SESSION_WIRED"), reason="set IVC_SESSION_WIRED once app.py is wired"),
-]
+pytestmark = pytest.mark.slow
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():

@@ -35,7 +35,7 @@ def _app(username: str | None, page: str) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     if username:
         at.session_state["username"] = username
-    at.session_state["page"] = page
+    at.session_state["goto"] = page
     return at.run()
 
 
@@ -51,12 +51,16 @@ def test_hostile_strings_in_the_intake_form(session: Session) -> None:
     at = _app("op3", "intake")
     failures: list[str] = []
     for label, value in BROWSER_STRINGS:
-        at.text_input(key="in_given").set_value(value[:200])
-        at.text_input(key="in_family").set_value(value[:200])
-        at.text_input(key="in_native").set_value(value[:400])
-        at.text_input(key="in_cit").set_value("ER")
-        at.text_input(key="in_langs").set_value(value[:100])
-        at.checkbox(key="in_consent_ivc_service").check()
+        gen = at.session_state["_form_gen:intake"] if "_form_gen:intake" in at.session_state else 0
+        at.text_input(key=f"intake:{gen}:given").set_value(value[:200])
+        at.text_input(key=f"intake:{gen}:family").set_value(value[:200])
+        at.text_input(key=f"intake:{gen}:native").set_value(value[:400])
+        at.text_input(key=f"intake:{gen}:birth_place").set_value(value[:200])
+        at.selectbox(key=f"intake:{gen}:gender").set_value("X")
+        at.selectbox(key=f"intake:{gen}:citizenship").set_value("ER")
+        at.selectbox(key=f"intake:{gen}:source").set_value("cpi")
+        at.selectbox(key=f"intake:{gen}:target").set_value("LIG-CUC")
+        at.checkbox(key=f"intake:{gen}:consent_ivc_service").check()
         next(b for b in at.button if b.label == "Registra l'accoglienza").click().run()
         _judge(at, f"intake {label}", failures)
         if not (at.error or at.success):
@@ -77,10 +81,9 @@ def test_hostile_strings_in_the_dossier_search_and_verification(session: Session
     failures: list[str] = []
     for label, value in BROWSER_STRINGS:
         search.text_input(key="ds_skill").set_value(value[:200])
-        search.text_input(key="ds_language").set_value(value[:12])
         next(b for b in search.button if b.label == "Cerca").click().run()
         _judge(search, f"dossier search {label}", failures)
-        verify.text_input(key="verify_code").set_value(value[:40]).run()
+        verify.text_input(key="_url_code").set_value(value[:40]).run()
         _judge(verify, f"verification code {label}", failures)
     TALLY.failures += len(failures)
     assert failures == []
