@@ -55,6 +55,19 @@ def test_repeated_failures_lock_the_account_until_an_admin_resets_it(session: Se
     assert sign_in(session, "lucia", "a brand new password").username == "lucia"
 
 
+def test_a_locked_account_is_told_for_how_long_and_an_unknown_name_answers_the_same(session: Session) -> None:
+    add_user(session, _admin(session), "lucia", "Lucia Rossi", Role.OPERATOR, ["3"], password=GOOD)
+    answers: dict[str, list[tuple[str, object]]] = {"lucia": [], "nessuno.cosi": []}
+    for name, seen in answers.items():
+        for password in ["guess guess guess"] * 5 + [GOOD]:
+            with pytest.raises(PermissionDenied) as refused:
+                sign_in(session, name, password)
+            seen.append((refused.value.code, refused.value.params.get("minutes")))
+    assert answers["lucia"][0] == ("sign_in_failed", 15)  # says how many failures lock, for how long
+    assert answers["lucia"][-1] == ("sign_in_locked", 15)  # locked: how many more minutes
+    assert answers["nessuno.cosi"] == answers["lucia"]  # a name with no account is indistinguishable
+
+
 def test_disabled_accounts_cannot_sign_in(session: Session) -> None:
     add_user(session, _admin(session), "lucia", "Lucia Rossi", Role.OPERATOR, ["3"], password=GOOD)
     update_user(session, _admin(session), "lucia", active=False)

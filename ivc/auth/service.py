@@ -5,7 +5,7 @@ sessions (``ivc.auth.websession``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -43,7 +43,7 @@ def create_user(
 ) -> User:
     username = username.strip()
     if not username or len(username) > 64 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise ValidationFailed(f"invalid username {username!r}", field="username")
+        raise ValidationFailed(f"invalid username {username!r}", field="username", code="username_invalid")
     existing = session.exec(select(User).where(User.username == username)).first()
     if existing:
         return existing
@@ -76,10 +76,15 @@ def list_users(session: Session, role: Role | None = None) -> list[User]:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            f"a password needs at least {MIN_PASSWORD_LENGTH} characters", field="password", min=MIN_PASSWORD_LENGTH
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+            field="password",
+            code="password_too_short",
+            min=MIN_PASSWORD_LENGTH,
         )
     if len(password) > 1024 or not password.isprintable():
-        raise ValidationFailed("the password has characters that cannot be typed", field="password")
+        raise ValidationFailed(
+            "the password has characters that cannot be typed", field="password", code="password_untypeable"
+        )
 
 
 def set_password(session: Session, username: str, password: str, actor: Actor) -> None:
@@ -98,32 +103,63 @@ def set_password(session: Session, username: str, password: str, actor: Actor) -
     session.flush()
 
 
+# Failed sign-ins for usernames that have no account, kept the way an account keeps them, so that a
+# name with no account locks like a real one and a "locked" answer tells nobody which names exist.
+_GHOSTS: dict[str, tuple[int, datetime | None]] = {}
+_GHOSTS_MAX = 10_000
+
+
+def _refused(attempts: int, minutes: int) -> PermissionDenied:
+    return PermissionDenied("wrong username or password", code="sign_in_failed", attempts=attempts, minutes=minutes)
+
+
+def _locked(until: datetime, now: datetime) -> PermissionDenied:
+    left = max(1, -(-int((until - now).total_seconds()) // 60))
+    return PermissionDenied(f"account locked for {left} more minutes", code="sign_in_locked", minutes=left)
+
+
+def _ghost_attempt(name: str, now: datetime, attempts: int, lock_minutes: int) -> PermissionDenied:
+    if len(_GHOSTS) >= _GHOSTS_MAX:
+        _GHOSTS.clear()
+    failures, until = _GHOSTS.get(name, (0, None))
+    if until is not None and until > now:
+        return _locked(until, now)
+    failures += 1
+    if failures >= attempts:
+        _GHOSTS[name] = (0, now + timedelta(minutes=lock_minutes))
+    else:
+        _GHOSTS[name] = (failures, None)
+    return _refused(attempts, lock_minutes)
+
+
 def sign_in(session: Session, username: str, password: str) -> Actor:
-    """The actor for a correct username and password. Every failure says the same thing, so the
-    message does not tell which usernames exist; repeated failures lock the account for a while."""
+    """The actor for a correct username and password. A wrong one says how many failures lock the
+    account and for how long; a locked account says for how many more minutes. Names without an
+    account answer exactly the same way, so the messages tell nobody which usernames exist."""
     settings = get_settings()
-    refused = PermissionDenied("wrong username or password, or account locked", code="sign_in_failed")
-    user = session.exec(select(User).where(User.username == username.strip())).first()
+    attempts, lock_minutes = settings.sign_in_attempts, settings.sign_in_lock_minutes
+    name = username.strip()
+    user = session.exec(select(User).where(User.username == name)).first()
+    now = utcnow()
     if user is None or not user.password_hash or not user.active:
         try:
             _HASHER.verify(_dummy_hash(), password)
         except VerificationError:
             pass
-        raise refused
-    now = utcnow()
+        raise _ghost_attempt(name[:64], now, attempts, lock_minutes)
     if user.locked_until is not None and user.locked_until > now:
-        raise refused
+        raise _locked(user.locked_until, now)
     try:
         _HASHER.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         user.failed_sign_ins += 1
-        if user.failed_sign_ins >= settings.sign_in_attempts:
-            user.locked_until = now + timedelta(minutes=settings.sign_in_lock_minutes)
+        if user.failed_sign_ins >= attempts:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
             user.failed_sign_ins = 0
             audit.record(session, SYSTEM_ACTOR, "user.locked", entity="user", entity_id=user.username)
         session.add(user)
         session.flush()
-        raise refused from None
+        raise _refused(attempts, lock_minutes) from None
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
     user.failed_sign_ins = 0
@@ -161,7 +197,7 @@ def add_user(
     if Role(role) is Role.SYSTEM:
         raise ValidationFailed("the system account is created by ivc itself", field="role")
     if not full_name.strip():
-        raise ValidationFailed("a user needs a full name", field="full_name")
+        raise ValidationFailed("a user needs a full name", field="full_name", code="full_name_required")
     for district in districts:
         require_territory(session, district)
     if password is not None:

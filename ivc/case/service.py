@@ -553,7 +553,7 @@ def send_back_request(
     if not case.requested_action:
         raise DomainError("there is no pending request", code="no_request")
     if not reason.strip():
-        raise ValidationFailed("sending a request back needs a reason", field="reason")
+        raise ValidationFailed("sending a request back needs a reason", field="reason", code="send_back_reason")
     lock_for_edit(session, case, expected_version)
     before = {"action": case.requested_action, "requested_by": case.requested_by}
     case.requested_action = case.requested_by = None
