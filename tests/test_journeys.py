@@ -18,6 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from ivc.assessment import service as assessments
 from ivc.assessment.models import Assessment, AssessmentMethod, AssessmentPhase, ResultOutcome
+from ivc.auth.models import User
 from ivc.auth.service import get_actor, set_password
 from ivc.case.models import Case
 from ivc.case.states import CaseState, DocumentType
@@ -47,7 +48,7 @@ from .browser_support import (
     tab,
     ui_server,
 )
-from .helpers import advance_to, staff
+from .helpers import advance_to, new_case, staff
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("playwright.sync_api")
@@ -374,3 +375,64 @@ def test_cpi_sees_what_the_documents_say_and_anyone_checks_a_document_from_its_q
 
     session.expire_all()
     assert _count(session, Vacancy, Vacancy.reference == "VAC-T-9") == 1
+
+
+def test_admin_monitoring_and_what_a_role_may_not_do(session: Session, url: str, tmp_path: Path) -> None:
+    actors = {u: get_actor(session, u) for u in ("op3", "op1", "med", "ev", "es", "alfa", "alfa2", "cpi3", "mon")}
+    advance_to(session, actors, CaseState.CLOSED)
+    elsewhere = new_case(session, actors, district="1")
+    other = session.get(Person, elsewhere.person_id)
+    assert other is not None
+    other.given_name, other.family_name = "Fatou", "Diallo"
+    session.add(other)
+    session.commit()
+    with chromium(tmp_path, "admin") as page:
+        # An account with a short password: the error names the rule, the form keeps its input.
+        sign_in(page, url, "admin", "amministrazione")
+        page.get_by_label("Nome utente", exact=True).first.fill("nuova.operatrice")
+        page.get_by_label("Nome e cognome").first.fill("Nuova Operatrice")
+        pick(page, "Ruolo", "Operatore IVC")
+        page.get_by_label("Password", exact=True).first.fill("corta")
+        click(page, "Crea")
+        page.get_by_text("La password deve avere almeno 10 caratteri").wait_for()
+        assert page.get_by_label("Nome utente", exact=True).first.input_value() == "nuova.operatrice"
+        page.get_by_label("Password", exact=True).first.fill(PASSWORD)
+        page.get_by_role("button", name="Crea").dblclick()
+        settle(page)
+        page.get_by_text("Utente nuova.operatrice creato").wait_for(timeout=LONG)
+        # The table is drawn on a canvas; its cells are in the page for screen readers.
+        assert page.locator("td", has_text="Nessuno: non vede casi").count() == 1  # no district yet
+        shot(page, "12-admin", tmp_path)
+        sign_out(page)
+
+        # Wrong passwords: the rule is said, then for how long the account is locked.
+        page.goto(url)
+        for _ in range(5):
+            page.get_by_label("Nome utente").fill("cpi3")
+            page.get_by_role("textbox", name="Password").fill("non è questa")
+            click(page, "Accedi")
+        page.get_by_text("Account bloccato per troppi tentativi").wait_for()
+        page.get_by_text("minuti").first.wait_for()
+
+        # Monitoring: phases in the order of the path, small cells named and not drawn.
+        sign_in(page, url, "mon", "monitoraggio")
+        page.get_by_role("heading", name="Monitoraggio del programma").wait_for()
+        page.get_by_text("meno di 5 persone").first.wait_for()
+        shot(page, "13-monitoring", tmp_path)
+        assert page.get_by_role("link", name="Casi").count() == 0
+        sign_out(page)
+
+        # The operator asks for pages and cases that are not theirs.
+        sign_in(page, url, "op1", f"casi?case={elsewhere.id}")
+        page.get_by_role("heading", name=re.compile("Fatou Diallo")).wait_for()  # their own district opens
+        sign_out(page)
+        sign_in(page, url, "op3", f"casi?case={elsewhere.id}")
+        assert page.get_by_text("Fatou Diallo").count() == 0  # another district: never shown
+        page.goto(f"{url}/coda")
+        settle(page)
+        assert page.get_by_role("heading", name="Coda di validazione e certificazione").count() == 0
+
+    session.expire_all()
+    assert _count(session, User, User.username == "nuova.operatrice") == 1
+    locked = session.exec(select(User).where(User.username == "cpi3")).one()
+    assert locked.locked_until is not None

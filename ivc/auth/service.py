@@ -127,8 +127,8 @@ def _ghost_attempt(name: str, now: datetime, attempts: int, lock_minutes: int) -
     failures += 1
     if failures >= attempts:
         _GHOSTS[name] = (0, now + timedelta(minutes=lock_minutes))
-    else:
-        _GHOSTS[name] = (failures, None)
+        return _locked(now + timedelta(minutes=lock_minutes), now)
+    _GHOSTS[name] = (failures, None)
     return _refused(attempts, lock_minutes)
 
 
@@ -153,12 +153,15 @@ def sign_in(session: Session, username: str, password: str) -> Actor:
         _HASHER.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         user.failed_sign_ins += 1
-        if user.failed_sign_ins >= attempts:
+        locked = user.failed_sign_ins >= attempts
+        if locked:
             user.locked_until = now + timedelta(minutes=lock_minutes)
             user.failed_sign_ins = 0
             audit.record(session, SYSTEM_ACTOR, "user.locked", entity="user", entity_id=user.username)
         session.add(user)
         session.flush()
+        if locked and user.locked_until is not None:
+            raise _locked(user.locked_until, now) from None
         raise _refused(attempts, lock_minutes) from None
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)

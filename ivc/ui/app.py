@@ -73,7 +73,7 @@ def main() -> None:
     ids = [p for p in pages_for(actor) if p != "sign_in"]
     # Signed out, every page's address still opens (on the sign-in form), so a bookmark or a link
     # to a case leads there after signing in.
-    hidden = [p for p in URL_PATHS if p not in ids and p != "sign_in"] if actor is None else []
+    hidden = [p for p in URL_PATHS if p not in ids] if actor is None else []
     pages = {
         page_id: st.Page(
             partial(_page, page_id, actor, lang),

@@ -21,7 +21,6 @@ PAGES: dict[str, Permission | None] = {
 
 # Page id -> its path in the address bar (Italian, as the interface's first language).
 URL_PATHS: dict[str, str] = {
-    "sign_in": "accedi",
     "cases": "casi",
     "intake": "accoglienza",
     "queue": "coda",
