@@ -45,7 +45,7 @@ def _page(at: AppTest, page: str) -> AppTest:
 def _key(at: AppTest, scope: str, field: str) -> str:
     """The widget key of ``field`` in the current rendering of the form ``scope`` (it moves on
     after each successful save, so the next rendering starts empty)."""
-    gen = at.session_state[f"_form_gen:{scope}"] if f"_form_gen:{scope}" in at.session_state else 0
+    gen = at.session_state.get(f"_form_gen:{scope}", 0)
     return f"{scope}:{gen}:{field}"
 
 

@@ -51,7 +51,7 @@ def test_hostile_strings_in_the_intake_form(session: Session) -> None:
     at = _app("op3", "intake")
     failures: list[str] = []
     for label, value in BROWSER_STRINGS:
-        gen = at.session_state["_form_gen:intake"] if "_form_gen:intake" in at.session_state else 0
+        gen = at.session_state.get("_form_gen:intake", 0)
         at.text_input(key=f"intake:{gen}:given").set_value(value[:200])
         at.text_input(key=f"intake:{gen}:family").set_value(value[:200])
         at.text_input(key=f"intake:{gen}:native").set_value(value[:400])
