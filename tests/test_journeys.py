@@ -89,6 +89,7 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
         page.get_by_label("Cognome").fill("Tesfaye")
         pick(page, "Genere", "Uomo")
         pick(page, "Cittadinanza", "Eritrea")
+        pick(page, "Livello di italiano", "A2")
         pick(page, "Chi ha inviato la persona", "Servizi sociali")
         pick(page, "Qualificazione obiettivo", "LIG-CUC")
         page.get_by_text("Ha ricevuto e capito questa informativa?").click()

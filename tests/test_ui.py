@@ -19,7 +19,7 @@ from ivc.case.states import Action, CaseState
 from ivc.consent import service as consents
 from ivc.consent.models import ConsentPurpose, ConsentRecord
 from ivc.person.models import Person
-from ivc.person.service import get_person
+from ivc.person.service import get_person, register_person
 from ivc.ui.navigation import PAGES, pages_for
 
 from .helpers import advance_to, new_case, staff
@@ -154,6 +154,7 @@ def test_intake_records_person_consent_in_their_language_and_admits(session: Ses
     at.text_input(key=_key(at, "intake", "family")).set_value("Tesfaye")
     at.selectbox(key=_key(at, "intake", "gender")).set_value("M")
     at.selectbox(key=_key(at, "intake", "citizenship")).set_value("ER")
+    at.selectbox(key=_key(at, "intake", "italian")).set_value("A1")
     at.selectbox(key=_key(at, "intake", "source")).set_value("social_services")
     at.selectbox(key=_key(at, "intake", "target")).set_value("LIG-CUC")
     at.selectbox(key=_key(at, "intake", "mediator")).set_value("med")
@@ -170,6 +171,36 @@ def test_intake_records_person_consent_in_their_language_and_admits(session: Ses
     given = session.exec(select(ConsentRecord).where(ConsentRecord.person_id == person.id)).all()
     assert {c.purpose for c in given} == {"ivc_service", "job_matching"}
     assert {(c.language, c.explained_by) for c in given} == {("ar", "med")}
+
+
+def test_intake_warns_of_a_likely_existing_person_and_keeps_what_was_typed(session: Session) -> None:
+    from datetime import date
+
+    from .helpers import person_in
+
+    actors = staff(session)
+    register_person(session, person_in("3"), actors["op3"])  # Amina Ben Salah, born 12/04/1986
+    session.commit()
+    at = _page(_app("op3"), "intake")
+    at.text_input(key=_key(at, "intake", "given")).set_value("amina")
+    at.text_input(key=_key(at, "intake", "family")).set_value("BEN SALAH")
+    at.date_input(key=_key(at, "intake", "birth")).set_value(date(1986, 4, 12))
+    at.selectbox(key=_key(at, "intake", "gender")).set_value("F")
+    at.selectbox(key=_key(at, "intake", "citizenship")).set_value("TN")
+    at.selectbox(key=_key(at, "intake", "italian")).set_value("A2")
+    at.selectbox(key=_key(at, "intake", "source")).set_value("cpi")
+    at.selectbox(key=_key(at, "intake", "target")).set_value("LIG-CUC")
+    at.checkbox(key=_key(at, "intake", "consent_ivc_service")).check()
+    next(b for b in at.button if b.label == "Registra l'accoglienza").click().run()
+    assert not at.exception, at.exception
+    assert any("già registrata" in w.value for w in at.warning)  # shown before a second record is made
+    assert len(session.exec(select(Person)).all()) == 1
+    assert at.text_input(key=_key(at, "intake", "family")).value == "BEN SALAH"  # nothing typed is lost
+    at.checkbox(key=_key(at, "intake", "different")).check()
+    next(b for b in at.button if b.label == "Registra l'accoglienza").click().run()
+    assert not at.exception, at.exception
+    session.expire_all()
+    assert len(session.exec(select(Person)).all()) == 2  # the operator confirmed a different person
 
 
 def test_intake_without_the_privacy_notice_is_refused_and_nothing_is_stored(session: Session) -> None:

@@ -58,6 +58,7 @@ def test_hostile_strings_in_the_intake_form(session: Session) -> None:
         at.text_input(key=f"intake:{gen}:birth_place").set_value(value[:200])
         at.selectbox(key=f"intake:{gen}:gender").set_value("X")
         at.selectbox(key=f"intake:{gen}:citizenship").set_value("ER")
+        at.selectbox(key=f"intake:{gen}:italian").set_value("A1")
         at.selectbox(key=f"intake:{gen}:source").set_value("cpi")
         at.selectbox(key=f"intake:{gen}:target").set_value("LIG-CUC")
         at.checkbox(key=f"intake:{gen}:consent_ivc_service").check()

@@ -126,8 +126,8 @@ def render(actor: Actor, lang: str) -> None:
         )
         c1, c2 = st.columns(2)
         italian = c1.selectbox(
-            labels["italian_level"], CEFR_LEVELS, format_func=lambda lv: label("levels", lv, lang),
-            key=form.key("italian"),
+            labels["italian_level"], CEFR_LEVELS, index=None, placeholder=t("intake.pick", lang),
+            format_func=lambda lv: label("levels", lv, lang), key=form.key("italian"),
         )  # fmt: skip
         cf = c2.text_input(labels["codice_fiscale"], max_chars=16, key=form.key("cf"))
         c1, c2 = st.columns(2)
