@@ -362,9 +362,10 @@ def test_operator_records_a_course_a_level_and_the_integration_answer(session: S
     assert not at.exception
     # The question is put to the person in Arabic, right to left; the operator reads the Italian.
     assert any('dir="rtl"' in m.value and "إيطاليا" in m.value for m in at.markdown)
-    at.selectbox(key=f"pa_kind_{case.id}").set_value("language_course")
-    at.text_input(key=f"pa_provider_{case.id}").set_value("CPIA Genova Centro")
-    at.text_input(key=f"pa_title_{case.id}").set_value("Italiano A2")
+    form = f"activity:{case.id}"
+    at.selectbox(key=_key(at, form, "kind")).set_value("language_course")
+    at.text_input(key=_key(at, form, "provider")).set_value("CPIA Genova Centro")
+    at.text_input(key=_key(at, form, "title")).set_value("Italiano A2")
     next(b for b in at.button if b.label == "Registra l'attività").click().run()
     assert not at.exception, at.exception
     at.selectbox(key=f"pl_level_{case.person_id}").set_value("A2")
@@ -381,7 +382,7 @@ def test_operator_records_a_course_a_level_and_the_integration_answer(session: S
     assert (answer.answer, answer.asked_in) == ("helped", "ar")
     # An empty provider is refused with the field named, and nothing is added.
     next(b for b in at.button if b.label == "Registra l'attività").click().run()
-    assert any("provider" in e.value for e in at.error)
+    assert any("«Ente (es. CPIA Genova Centro)»" in e.value for e in at.error), [e.value for e in at.error]
     assert len(session.exec(select(SupportActivity)).all()) == 1
 
 

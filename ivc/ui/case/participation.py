@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from ivc.auth.roles import Actor
@@ -20,6 +19,7 @@ from ivc.participation import service as participation
 from ivc.participation.models import ActivityKind, Answer, CefrLevel, LevelSource
 from ivc.person.models import Person
 from ivc.ui.widgets.feedback import flash, show_error
+from ivc.ui.widgets.forms import Form, save_once
 from ivc.ui.widgets.text import fmt_date, in_language
 
 
@@ -71,47 +71,44 @@ def _activities(actor: Actor, case_id: int, person_id: int, view: participation.
         )
     else:
         st.caption(t("participation.no_activities", lang))
-    with st.form(f"activity_{case_id}", clear_on_submit=True):
+    form = Form(f"activity:{case_id}")
+    labels = {"provider": t("participation.provider", lang), "title": t("participation.course_title", lang),
+              "hours": t("participation.hours", lang), "started_on": t("participation.started_on", lang)}  # fmt: skip
+    with st.form(form.id, enter_to_submit=False):
         c1, c2 = st.columns(2)
         kind = c1.selectbox(
             t("participation.kind", lang),
             [k.value for k in ActivityKind],
             format_func=lambda k: t(f"participation.kinds.{k}", lang),
-            key=f"pa_kind_{case_id}",
+            key=form.key("kind"),
         )
-        provider = c2.text_input(t("participation.provider", lang), max_chars=200, key=f"pa_provider_{case_id}")
-        title = st.text_input(t("participation.course_title", lang), max_chars=300, key=f"pa_title_{case_id}")
+        provider = c2.text_input(labels["provider"], max_chars=200, key=form.key("provider"))
+        title = st.text_input(labels["title"], max_chars=300, key=form.key("title"))
         c3, c4 = st.columns(2)
         started = c3.date_input(
             t("participation.started_on", lang),
             value=date.today(),
             max_value=date.today(),
             format="DD/MM/YYYY",
-            key=f"pa_start_{case_id}",
+            key=form.key("started"),
         )
-        hours = c4.number_input(
-            t("participation.hours", lang), min_value=0.0, max_value=2000.0, step=1.0, key=f"pa_hours_{case_id}"
-        )
-        if st.form_submit_button(t("participation.add_activity", lang)):
-            try:
-                data = participation.ActivityIn(
-                    kind=ActivityKind(kind),
-                    provider=provider,
-                    title=title or None,
-                    started_on=started,
-                    hours=hours or None,
-                    case_id=case_id,
-                )
-                with session_scope() as session:
-                    participation.record_activity(session, person_id, data, actor)
-            except ValidationError as exc:
-                show_error(exc, lang)
-                return
-            except IVCError as exc:
-                show_error(exc, lang)
-                return
-            flash(t("participation.saved", lang))
-            st.rerun()
+        hours = c4.number_input(labels["hours"], min_value=0.0, max_value=2000.0, step=1.0, key=form.key("hours"))
+        submitted = st.form_submit_button(t("participation.add_activity", lang), type="primary")
+    if submitted:
+
+        def work(session: Session) -> int | None:
+            data = participation.ActivityIn(
+                kind=ActivityKind(kind),
+                provider=provider,
+                title=title or None,
+                started_on=started,
+                hours=hours or None,
+                case_id=case_id,
+            )
+            participation.record_activity(session, person_id, data, actor)
+            return None
+
+        save_once(form, "activity", actor, work, lang, labels=labels, done_message=t("participation.saved", lang))
     ongoing = [a for a in view.activities if a.ended_on is None]
     if not ongoing:
         return
@@ -121,7 +118,7 @@ def _activities(actor: Actor, case_id: int, person_id: int, view: participation.
             t("participation.activity", lang),
             [a.id for a in ongoing],
             format_func=lambda i: next(
-                f"{a.provider} — {a.title or a.kind} ({a.started_on})" for a in ongoing if a.id == i
+                f"{a.provider} — {a.title or a.kind} ({fmt_date(a.started_on)})" for a in ongoing if a.id == i
             ),
             key=f"pf_which_{case_id}",
         )
