@@ -168,25 +168,30 @@ def _sheet(rows: list[decisions.SheetRow], lang: str) -> None:
                 + (label("decisions", now.outcome, lang) if now else t("review.undecided", lang))
                 + (f" ({now.decided_by}, {fmt_datetime(now.decided_at)})" if now else "")
             )
-            if not row.assessments:
-                st.caption(t("review.no_assessment", lang))
-            for a in row.assessments:
-                st.caption(
-                    f"{label('methods', a.method, lang)} · {fmt_date(a.held_on)} · {a.assessor} · "
-                    f"{label('review.outcomes', a.outcome, lang)}" + (f" — {a.notes}" if a.notes else "")
-                )
-            for old in row.revoked:
-                st.caption(
-                    t(
-                        "review.replaced",
-                        lang,
-                        outcome=label("decisions", old.outcome, lang),
-                        by=old.decided_by,
-                        revoked_by=old.revoked_by or "",
-                        when=fmt_datetime(old.revoked_at),
-                        reason=old.reason or "",
-                    )
-                )
+            _behind(row, lang)
+
+
+def _behind(row: decisions.SheetRow, lang: str) -> None:
+    """What stands behind a competence's decision: its assessments, and the decisions it replaced."""
+    if not row.assessments:
+        st.caption(t("review.no_assessment", lang))
+    for a in row.assessments:
+        st.caption(
+            f"{label('methods', a.method, lang)} · {fmt_date(a.held_on)} · {a.assessor} · "
+            f"{label('review.outcomes', a.outcome, lang)}" + (f" — {a.notes}" if a.notes else "")
+        )
+    for old in row.revoked:
+        st.caption(
+            t(
+                "review.replaced",
+                lang,
+                outcome=label("decisions", old.outcome, lang),
+                by=old.decided_by,
+                revoked_by=old.revoked_by or "",
+                when=fmt_datetime(old.revoked_at),
+                reason=old.reason or "",
+            )
+        )
 
 
 def _four_eyes(actor: Actor, case: Case, lang: str) -> None:
@@ -235,17 +240,8 @@ def _sheet_and_decisions(actor: Actor, case: Case, kind: DecisionKind, lang: str
         picked: dict[int, tuple[str | None, str | None, str]] = {}
         for row in rows:
             st.markdown(f"**{row.code} {text_in(row.title, lang)}**")
-            for a in row.assessments:
-                st.caption(
-                    f"{label('methods', a.method, lang)} · {fmt_date(a.held_on)} · {a.assessor} · "
-                    f"{label('review.outcomes', a.outcome, lang)}" + (f" — {a.notes}" if a.notes else "")
-                )
-            for old in row.revoked:
-                st.caption(t("review.replaced", lang, outcome=label("decisions", old.outcome, lang), by=old.decided_by,
-                             revoked_by=old.revoked_by or "", when=fmt_datetime(old.revoked_at),
-                             reason=old.reason or ""))  # fmt: skip
+            _behind(row, lang)
             if not row.assessments:
-                st.caption(t("review.no_assessment", lang))
                 continue
             current = row.decision.outcome if row.decision else None
             c1, c2 = st.columns([1, 2])
