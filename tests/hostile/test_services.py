@@ -127,10 +127,16 @@ def test_absurd_dates_and_duplicated_identities(session: Session) -> None:
         expect="refused",
     )
     probe.run("codice fiscale with SQL", lambda s: register_person(s, person_in(codice_fiscale="' OR 1=1 --"), op))
-    # Homonyms exist: the same name and birth date is another person, stored twice (no codice fiscale).
+    # The same name and birth date is shown as a likely existing person first; homonyms exist, so
+    # once the operator confirms a different person it is stored (no codice fiscale).
     probe.run(
-        "same name and birth date twice",
-        lambda s: [register_person(s, person_in(), op) for _ in range(2)],
+        "same name and birth date, not confirmed",
+        lambda s: register_person(s, person_in(), op),
+        expect="refused",
+    )
+    probe.run(
+        "same name and birth date twice, confirmed as different people",
+        lambda s: [register_person(s, person_in(), op, confirmed_new=True) for _ in range(2)],
         lambda s, rows: same(len(s.exec(select(Person).where(Person.family_name == "Ben Salah")).all()), 4, "rows"),
         expect="stored",
     )
