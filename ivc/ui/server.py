@@ -9,7 +9,9 @@ serves it with uvicorn, with its usual settings (``STREAMLIT_SERVER_PORT``,
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from urllib.parse import quote
 
 import streamlit as st
@@ -21,6 +23,7 @@ from ivc.ui.navigation import URL_PATHS
 from ivc.ui.session import base_path
 from ivc.ui.session_routes import routes
 
+log = logging.getLogger(__name__)
 _CODE = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 
 
@@ -31,6 +34,21 @@ def verify_link(request: Request) -> RedirectResponse:
     page = base_path() + URL_PATHS["verify"]
     return RedirectResponse(f"{page}?code={quote(code)}" if _CODE.match(code) else page, status_code=303)
 
+
+def _warm_up() -> None:
+    """Load what the first suggestion needs (the concept index, the learned phrasings, the
+    encoder) while nobody waits, so the first interview saved is not the one that pays for it."""
+    try:
+        from ivc.database.core import session_scope
+        from ivc.mapping.service import suggester
+
+        with session_scope() as session:
+            suggester(session).suggest("lavoravo in cucina", lang="it")
+    except Exception:  # a warm-up that fails leaves the first suggestion to load it, as before
+        log.warning("warming up the suggestions failed", exc_info=True)
+
+
+threading.Thread(target=_warm_up, name="ivc-warm-up", daemon=True).start()
 
 app = st.App(
     "app.py",
