@@ -101,6 +101,14 @@ def sign_in(page: Any, url: str, username: str, path: str = "", password: str = 
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Accedi").click()
     page.get_by_text("Connesso come").wait_for(timeout=LONG)
+    # The browser then passes through /ivc/session/start for its session cookie and comes back.
+    deadline = time.monotonic() + LONG / 1000
+    while not any(c["name"].endswith("ivc_session") for c in page.context.cookies()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no session cookie after signing in as {username} (at {page.url})")
+        page.wait_for_timeout(100)
+    page.wait_for_load_state()
+    page.get_by_text("Connesso come").wait_for(timeout=LONG)
     settle(page)
 
 

@@ -363,6 +363,10 @@ def test_cpi_sees_what_the_documents_say_and_anyone_checks_a_document_from_its_q
         first.wait_for()
         assert "Amina" in first.inner_text()
         shot(page, "10-cpi-matching", tmp_path)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="CSV").click()
+        shortlist = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "Amina" in shortlist and "(certified)" in shortlist
 
         # The QR code's link opens the public check with the code and its verdict.
         page.goto(f"{url}/verifica/{certificate.verification_code}")
