@@ -82,6 +82,37 @@ def chromium(shots: Path, name: str) -> Iterator[Any]:
             browser.close()
 
 
+@contextmanager
+def people_in_chromium(shots: Path, name: str, url: str) -> Iterator[Any]:
+    """One browser, one window (and cookie jar) per person: ``window(username)`` gives that
+    person's page, signed in the first time it is asked for. A screenshot of every window if the
+    test fails."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        pages: dict[str, Any] = {}
+
+        def window(username: str) -> Any:
+            if username not in pages:
+                context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="it-IT")
+                page = context.new_page()
+                page.set_default_timeout(60_000)
+                sign_in(page, url, username)
+                pages[username] = page
+            return pages[username]
+
+        try:
+            yield window
+        except BaseException:
+            shots.mkdir(parents=True, exist_ok=True)
+            for username, page in pages.items():
+                page.screenshot(path=str(shots / f"failure-{name}-{username}.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
 def settle(page: Any, timeout: int = LONG) -> None:
     """Wait until Streamlit has finished running the script for the last interaction."""
     page.wait_for_timeout(250)

@@ -153,6 +153,9 @@ def _navigate(target: str) -> None:
             ' + (window.location.protocol === "https:" ? "; secure" : "");'
         )
     st.html(f"<script>{cookie}window.top.location.replace({_js(target)});</script>", unsafe_allow_javascript=True)
+    # Nothing else this run: a page switch or rerun now would take the script off the page
+    # before the browser runs it, and the browser would stay without its cookie.
+    st.stop()
 
 
 def _js(value: str) -> str:
