@@ -410,9 +410,6 @@ def test_admin_monitoring_and_what_a_role_may_not_do(session: Session, url: str,
         page.get_by_role("button", name="Crea").dblclick()
         settle(page)
         page.get_by_text("Utente nuova.operatrice creato").wait_for(timeout=LONG)
-        # The table is drawn on a canvas; its cells are in the page for screen readers.
-        # the new operator has no district yet, like the monitoring account: both see no case
-        assert page.locator("td", has_text="Nessuno: non vede casi").count() == 2
         shot(page, "12-admin", tmp_path)
         sign_out(page)
 

@@ -319,6 +319,10 @@ def test_admin_creates_a_user_who_can_then_sign_in(session: Session) -> None:
     assert not at.exception, at.exception
     user = session.exec(select(User).where(User.username == "nuova.operatrice")).one()
     assert user.role == Role.OPERATOR.value and user.districts == ["2"] and user.password_hash
+    # Where each account works, as the services decide it: never "all" for someone who sees nothing.
+    where = dict(zip(at.dataframe[0].value["Nome utente"], at.dataframe[0].value["Distretti"], strict=True))
+    assert where["nuova.operatrice"] == "2" and where["alfa"] == "Tutta la regione"
+    assert where["mon"] == "Nessuno: non vede casi"
 
 
 def test_the_interface_speaks_english_too(session: Session) -> None:
