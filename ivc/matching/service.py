@@ -46,8 +46,9 @@ STATUS_WEIGHT = {"certified": 1.0, "validated": 0.85, "identified": 0.6, "confir
 # A claim no document in force carries: what the operator's review made of it. ALFA's decisions
 # (validated, certified…) are not recognition until a document carries them: such a claim is
 # only as far as the operator took it, confirmed. Rejected and not validated claims are left out.
+# What the working state of a claim says to a CPI advisor when no document carries it. A machine
+# suggestion nobody reviewed says nothing about the person, so it is not listed at all.
 _WORKING_STATUS = {
-    ClaimStatus.SUGGESTED.value: "declared",
     ClaimStatus.CONFIRMED.value: "confirmed",
     ClaimStatus.VALIDATED.value: "confirmed",
     ClaimStatus.CERTIFIED.value: "confirmed",
@@ -130,7 +131,7 @@ def profiles(session: Session, case_ids: list[int] | None = None, actor: Actor |
             claims[cid].append((claimed_id, claim_status, list(exps)))
         for cid, uri, exps in session.exec(
             select(EscoSuggestion.case_id, EscoSuggestion.uri, EscoSuggestion.experience_ids)
-            .where(col(EscoSuggestion.case_id).in_(chunk), EscoSuggestion.status != "rejected")
+            .where(col(EscoSuggestion.case_id).in_(chunk), EscoSuggestion.status == "accepted")
             .order_by(col(EscoSuggestion.id))
         ):
             suggestions[cid].append((uri, list(exps)))

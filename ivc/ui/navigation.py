@@ -36,6 +36,7 @@ def pages_for(actor: Actor | None) -> list[str]:
     if actor is None:
         return ["sign_in", "verify"]
     pages = [p for p, perm in PAGES.items() if perm is None or allowed(actor, perm)]
-    if "queue" not in pages and allowed(actor, Permission.ASSESS):
-        pages.insert(0, "queue")
+    if allowed(actor, Permission.ASSESS) or "queue" in pages:
+        # Assessors and ALFA reviewers start where their work waits: the queue.
+        pages = ["queue", *[p for p in pages if p != "queue"]]
     return pages

@@ -151,6 +151,7 @@ def _alfa(actor: Actor, case_id: int, lang: str) -> None:
         _sheet_and_decisions(actor, case, _KIND[case.state], lang)
     if case.state == CaseState.CERTIFICATION_QUEUE.value:
         _exam_form(actor, case_id, version, lang)
+    _exam(case_id, lang)
     actions, version, unreviewed = moves.available(actor, case_id)
     if actions:
         st.markdown(f"**{t('case.next_moves', lang)}**")
@@ -281,6 +282,29 @@ def _sheet_and_decisions(actor: Actor, case: Case, kind: DecisionKind, lang: str
         advance([case_id], lang)
         flash(t("review.decisions_saved", lang))
         st.rerun()
+
+
+def _exam(case_id: int, lang: str) -> None:
+    """The exam scheduled for the case and its commission, by name."""
+    with session_scope() as session:
+        exam = assessments.exam_for_case(session, case_id)
+        if exam is None:
+            return
+        names = {
+            u.username: u.full_name
+            for u in session.exec(select(User).where(col(User.username).in_([exam.method_expert, exam.sector_expert])))
+        }
+    st.info(
+        t(
+            "review.exam_scheduled_for",
+            lang,
+            date=fmt_date(exam.scheduled_for),
+            place=exam.place,
+            president=exam.president,
+            method_expert=names.get(exam.method_expert, exam.method_expert),
+            sector_expert=names.get(exam.sector_expert, exam.sector_expert),
+        )
+    )
 
 
 def _exam_form(actor: Actor, case_id: int, version: int, lang: str) -> None:

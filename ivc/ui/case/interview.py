@@ -129,8 +129,11 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
 
         if save_once(form, "experience", actor, work, lang, labels=labels, rerun=False) is not None:
             advance([case_id], lang)  # suggestions for the new text
-            st.session_state["flash"] = t("interview.saved", lang)
+            st.session_state[f"_saved:{case_id}:{step}"] = t("interview.saved", lang)
             st.rerun()
+    saved_now = st.session_state.pop(f"_saved:{case_id}:{step}", None)
+    if saved_now:  # beside the form, where the operator is looking
+        st.success(saved_now)
 
     _recorded(recorded, kind.value, lang)
 

@@ -73,6 +73,9 @@ def pick(actor: Actor, options: list[tuple[int, str]], lang: str) -> None:
         placeholder=t("cases.choose", lang),
         format_func=lambda cid: f"{cid} — {names.get(cid, '')}",
     )
+    asked = st.query_params.get("case")
+    if chosen is None and asked and not any(str(cid) == asked for cid in names):
+        st.warning(t("cases.not_visible", lang, id=asked))
     if chosen is not None:
         st.divider()
         workspace.render(actor, int(chosen), lang)

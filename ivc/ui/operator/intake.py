@@ -157,6 +157,7 @@ def render(actor: Actor, lang: str) -> None:
             labels["vulnerabilities"],
             [v.value for v in VulnerabilityKind],
             format_func=lambda v: t(f"vulnerabilities.{v}", lang),
+            placeholder=t("intake.pick", lang),
             key=form.key("vulnerable"),
         )
         vnote = st.text_input(t("intake.vulnerability_note", lang), max_chars=2000, key=form.key("vnote"))
