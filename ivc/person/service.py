@@ -180,7 +180,11 @@ def likely_duplicates(session: Session, data: PersonIn, actor: Actor) -> list[Pe
         p
         for p in session.exec(stmt.order_by(col(Person.id)))
         if (data.codice_fiscale and p.codice_fiscale == data.codice_fiscale)
-        or normalised_name(p.given_name, p.family_name) == wanted
+        or (
+            normalised_name(p.given_name, p.family_name) == wanted
+            # two different tax codes are two people, whatever their names
+            and not (data.codice_fiscale and p.codice_fiscale and p.codice_fiscale != data.codice_fiscale)
+        )
     ]
 
 
