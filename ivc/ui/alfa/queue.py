@@ -92,7 +92,7 @@ def render(actor: Actor, lang: str) -> None:
                 t("cases.state", lang): t(f"states.{r.state}", lang),
                 t("cases.waiting", lang): label("steps", r.waiting_for, lang),
                 t("cases.days", lang): age,
-                t("queue.service_level", lang): service_level_days(r.state) or "",
+                t("queue.service_level", lang): service_level_days(r.state),  # None, not "": one type per column
                 t("queue.late", lang): "⚠" if is_late else "",
                 t("queue.assignee", lang): r.assignee or "",
                 t("queue.approval", lang): (r.approved_by or t("queue.pending", lang)) if r.requested_action else "",
