@@ -204,3 +204,25 @@ def tiny_pdf(text: str) -> bytes:
     page.showPage()
     page.save()
     return buf.getvalue()
+
+
+def decided_without_document(session: Session, actors: dict[str, Actor]) -> Case:
+    """A case in validation whose competences were assessed and decided "validata" by ALFA, with
+    no validation document issued yet."""
+    case = advance_to(session, actors, CaseState.VALIDATION)
+    comps = target_competences(session, case)
+    assessments.record_assessment(
+        session,
+        case,
+        phase=AssessmentPhase.VALIDATION,
+        method=AssessmentMethod.TECHNICAL_INTERVIEW,
+        held_on=date.today() - timedelta(days=1),
+        results={c.id or 0: ResultOutcome.POSITIVE for c in comps},
+        actor=actors["ev"],
+    )
+    for comp in comps:
+        decisions.record_decision(
+            session, case, DecisionKind.VALIDATION, "validata", actors["alfa"], competence_id=comp.id
+        )
+    session.flush()
+    return case

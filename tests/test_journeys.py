@@ -9,15 +9,13 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import Session, col, func, select
 
-from ivc.assessment import service as assessments
-from ivc.assessment.models import Assessment, AssessmentMethod, AssessmentPhase, ResultOutcome
+from ivc.assessment.models import Assessment
 from ivc.auth.models import User
 from ivc.auth.service import get_actor, set_password
 from ivc.case.models import Case
@@ -49,7 +47,7 @@ from .browser_support import (
     tab,
     ui_server,
 )
-from .helpers import advance_to, new_case, staff
+from .helpers import advance_to, decided_without_document, new_case, staff
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("playwright.sync_api")
@@ -303,27 +301,12 @@ def test_alfa_validates_changes_a_decision_and_certifies_with_four_eyes(
     assert comps[0].id not in recognised or recognised[comps[0].id].level != "certified"
 
 
-def _decided_without_document(session: Session, actors: dict[str, Any]) -> Case:
-    """A case whose validation decisions are recorded but whose validation document is not issued."""
-    case = advance_to(session, actors, CaseState.VALIDATION)
-    comps = decisions.competences_in_scope(session, case.id or 0, DecisionKind.VALIDATION)
-    assessments.record_assessment(
-        session, case, phase=AssessmentPhase.VALIDATION, method=AssessmentMethod.TECHNICAL_INTERVIEW,
-        held_on=date.today(), results={c.id or 0: ResultOutcome.POSITIVE for c in comps}, actor=actors["ev"],
-    )  # fmt: skip
-    for comp in comps:
-        decisions.record_decision(
-            session, case, DecisionKind.VALIDATION, "validata", actors["alfa"], competence_id=comp.id
-        )
-    return case
-
-
 def test_cpi_sees_what_the_documents_say_and_anyone_checks_a_document_from_its_qr_link(
     session: Session, url: str, tmp_path: Path
 ) -> None:
     actors = {u: get_actor(session, u) for u in ("op3", "op1", "med", "ev", "es", "alfa", "alfa2", "cpi3", "mon")}
     certified = advance_to(session, actors, CaseState.CLOSED)
-    decided = _decided_without_document(session, actors)
+    decided = decided_without_document(session, actors)
     for case in (certified, decided):
         person = session.get(Person, case.person_id)
         consents.give_consent(session, person, ConsentPurpose.JOB_MATCHING, "ar", actors["op3"], explained_by="med")

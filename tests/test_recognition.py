@@ -3,20 +3,14 @@ certified only while a document in force carries it; a transparency document onl
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from sqlalchemy import event
 from sqlmodel import Session
 
-from ivc.assessment import service as assessments
-from ivc.assessment.models import AssessmentMethod, AssessmentPhase, ResultOutcome
 from ivc.auth.roles import Actor, Role
 from ivc.case.models import Case
 from ivc.case.states import CaseState, DocumentType
 from ivc.consent import service as consents
 from ivc.consent.models import ConsentPurpose
-from ivc.decision import service as decisions
-from ivc.decision.models import DecisionKind
 from ivc.document import service as documents
 from ivc.document.models import IssuedDocument
 from ivc.document.recognition import Level, level_of, recognition, recognition_for_case
@@ -26,7 +20,7 @@ from ivc.matching.models import Vacancy, VacancySkill
 from ivc.matching.service import match_vacancy, open_dossier, profiles, search_dossiers
 from ivc.person.service import get_person
 
-from .helpers import advance_to, staff, target_competences
+from .helpers import advance_to, decided_without_document, staff, target_competences
 
 CPI = Actor("cpi3", Role.CPI_ADVISOR, frozenset({"3"}))
 
@@ -34,27 +28,6 @@ CPI = Actor("cpi3", Role.CPI_ADVISOR, frozenset({"3"}))
 def _consent(session: Session, case: Case, actors: dict[str, Actor]) -> None:
     person = get_person(session, case.person_id)
     consents.give_consent(session, person, ConsentPurpose.JOB_MATCHING, "ar", actors["op3"], explained_by="med")
-
-
-def _decided_without_document(session: Session, actors: dict[str, Actor]) -> Case:
-    """A case whose competences ALFA decided "validata", with no validation document issued."""
-    case = advance_to(session, actors, CaseState.VALIDATION)
-    comps = target_competences(session, case)
-    assessments.record_assessment(
-        session,
-        case,
-        phase=AssessmentPhase.VALIDATION,
-        method=AssessmentMethod.TECHNICAL_INTERVIEW,
-        held_on=date.today() - timedelta(days=1),
-        results={c.id or 0: ResultOutcome.POSITIVE for c in comps},
-        actor=actors["ev"],
-    )
-    for comp in comps:
-        decisions.record_decision(
-            session, case, DecisionKind.VALIDATION, "validata", actors["alfa"], competence_id=comp.id
-        )
-    session.flush()
-    return case
 
 
 def _document(session: Session, case: Case, doc_type: DocumentType) -> IssuedDocument:
@@ -80,7 +53,7 @@ def test_decisions_without_the_validation_document_are_not_validated_and_do_not_
 ) -> None:
     actors = staff(session)
     certified = advance_to(session, actors, CaseState.CLOSED)
-    decided = _decided_without_document(session, actors)
+    decided = decided_without_document(session, actors)
     comps = target_competences(session, decided)
     ids = {c.id for c in comps}
 
