@@ -409,24 +409,33 @@ def suggest(
 def verify(
     target: str = typer.Argument(..., help="A PDF or JSON file, or a verification code (e.g. 4HZ9-BMQ9-AQ4P)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    status_list: list[Path] = typer.Option(
+        [], "--status-list", help="A published status list (JSON): check an exported credential offline with it."
+    ),
 ) -> None:
-    """Check a document: valid, tampered, revoked, unknown issuer or unknown, with the reason."""
+    """Check a document: valid, tampered, revoked, unknown issuer or unknown, with the reason.
+    A QR code's link is accepted as well as the bare code."""
     import dataclasses
     import json
 
     from ivc.database.core import session_scope
-    from ivc.document.verify import Verdict, verify_bytes, verify_code
+    from ivc.document.verify import Verdict, verify_bytes, verify_code, verify_offline
 
     path = Path(target)
     try:
         is_file = path.is_file()
     except (OSError, ValueError):  # a name too long (or with NUL) for a path: it is a code
         is_file = False
-    with session_scope() as session:
-        if is_file:
-            result = verify_bytes(session, path.read_bytes()[: 30 * 1024 * 1024 + 1])
-        else:
-            result = verify_code(session, target)
+    if status_list and is_file:  # offline: signature, trusted issuer and status list, no register
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        lists = [json.loads(p.read_text(encoding="utf-8")) for p in status_list]
+        result = verify_offline(text if not text.startswith("{") else json.loads(text), lists)
+    else:
+        with session_scope() as session:
+            if is_file:
+                result = verify_bytes(session, path.read_bytes()[: 30 * 1024 * 1024 + 1])
+            else:
+                result = verify_code(session, target)
     if as_json:
         print(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=1, default=str))
     else:
@@ -450,7 +459,7 @@ app.add_typer(document_app, name="document")
 @document_app.command("export")
 def document_export(
     number_or_id: str = typer.Argument(..., help="Register number (CE/2026/000001) or document id."),
-    fmt: str = typer.Option("pdf", "--format", help="pdf | json | openbadge | europass | europass-jwt"),
+    fmt: str = typer.Option("pdf", "--format", help="pdf | json | vc | openbadge | europass | europass-jwt"),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the file."),
 ) -> None:
     """Write an issued document, or one of its machine-readable shapes, to a file."""
@@ -471,7 +480,13 @@ def document_export(
         if doc is None:
             _fail(IVCError(f"no document {number_or_id!r}"))
             return
-        key = {"json": "twin", "openbadge": "openbadge", "europass": "europass", "europass-jwt": "europass_jwt"}
+        key = {
+            "json": "twin",
+            "vc": "vc",
+            "openbadge": "openbadge",
+            "europass": "europass",
+            "europass-jwt": "europass_jwt",
+        }
         if fmt == "pdf":
             out.write_bytes(get_store().get(doc.sha256))
         elif fmt in key and key[fmt] in doc.credentials:
@@ -505,6 +520,27 @@ def document_revoke(
     except IVCError as exc:
         _fail(exc)
     console.print(f"{number} revoked")
+
+
+@document_app.command("status-list")
+def document_status_list(
+    prefix: str = typer.Argument(..., help="Register prefix: TR, VA or CE."),
+    year: int = typer.Argument(...),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the signed status list."),
+) -> None:
+    """Write the signed Bitstring Status List of one document type and year (what is published)."""
+    from ivc.database.core import session_scope
+    from ivc.document.status import status_list_credential
+    from ivc.reference import issuers
+
+    types = {str(fmt["prefix"]): t for t, fmt in issuers()["register"].items()}
+    if prefix.upper() not in types:
+        _fail(IVCError(f"no register prefix {prefix!r}; one of {sorted(types)}"))
+        return
+    with session_scope() as session:
+        data = status_list_credential(session, types[prefix.upper()], year)
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    console.print(f"written {out}")
 
 
 match_app = typer.Typer(help="Job matching for CPI advisors (consented dossiers only).", no_args_is_help=True)

@@ -39,7 +39,7 @@ class IssuedDocument(Tracked, table=True):
     size: int
     storage_key: str = Field(max_length=200)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    # Signed shapes: {"twin": …} for every document; "openbadge" and "europass" for certificates.
+    # Signed shapes: {"twin": …, "vc": …} for every document; "openbadge" and "europass" for certificates.
     credentials: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     # Identity fields beyond the name that the holder chose to show on public verification.
     shared_fields: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))

@@ -19,7 +19,7 @@ from ivc.case.models import Case
 from ivc.case.states import DocumentType
 from ivc.consent import service as consents
 from ivc.database.core import utcnow
-from ivc.document import credentials, pades
+from ivc.document import credentials, pades, status
 from ivc.document.elements import missing_elements
 from ivc.document.models import IssuedDocument
 from ivc.document.payload import build_payload
@@ -51,7 +51,10 @@ def existing_document(session: Session, case_id: int, doc_type: DocumentType) ->
 def _prepare(payload: dict[str, Any], did: str, lang: str) -> tuple[dict[str, Any], bytes]:
     """Signatures and the PDF of a payload whose number is set (no database work)."""
     created = payload["issued_at"].replace("+00:00", "Z")
-    signed: dict[str, Any] = {"twin": sign(payload, created)}
+    signed: dict[str, Any] = {
+        "twin": sign(payload, created),
+        "vc": sign(credentials.document_credential(payload, did), created),
+    }
     if payload["type"] == DocumentType.CERTIFICATE.value:
         signed["openbadge"] = sign(credentials.openbadge(payload, did), created, proof_list=True)
         europass = credentials.europass(payload, did)
@@ -176,6 +179,7 @@ def revoke(session: Session, document: IssuedDocument, reason: str, actor: Actor
         after={"reason": document.revocation_reason},
     )
     session.flush()
+    status.publish(session, document.doc_type, document.register_year)  # the list offline verifiers fetch
     return document
 
 

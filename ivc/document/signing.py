@@ -15,37 +15,29 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import base58
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ivc.config import get_settings
 
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _ED25519_MULTICODEC = b"\xed\x01"
 
 
 def b58encode(data: bytes) -> str:
-    n = int.from_bytes(data, "big")
-    out = ""
-    while n:
-        n, r = divmod(n, 58)
-        out = _B58[r] + out
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+    """Base58 (Bitcoin alphabet), as multibase ``z`` and did:key use."""
+    return str(base58.b58encode(data).decode("ascii"))
 
 
 def b58decode(text: str) -> bytes:
-    n = 0
-    for ch in text:
-        n = n * 58 + _B58.index(ch)
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
-    return b"\0" * (len(text) - len(text.lstrip("1"))) + body
+    return bytes(base58.b58decode(text.encode("ascii")))
 
 
 def canonical(value: Any) -> bytes:
-    """JSON Canonicalization (RFC 8785) for the JSON ivc produces (strings, integers, booleans,
-    null, arrays, objects): sorted keys, no whitespace, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    """JSON Canonicalization Scheme (RFC 8785), by the ``rfc8785`` package."""
+    return bytes(rfc8785.dumps(value))
 
 
 def did_key(public: Ed25519PublicKey) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from ivc.document import status
 from ivc.document.models import IssuedDocument
 from ivc.document.recognition import DOCUMENT_LEVEL
 from ivc.document.register import normalise_code
@@ -93,8 +94,17 @@ def _registered(session: Session, doc: IssuedDocument, how: str) -> Verification
     return Verification(Verdict.VALID, reason, public_view(doc))
 
 
+def code_from(text: str) -> str:
+    """The verification code in what was typed or scanned: the bare code, or the QR's link
+    (``https://…/verifica/4HZ9-BMQ9-AQ4P``, with or without a trailing slash or a query)."""
+    value = text.strip()
+    if "/" in value:
+        value = value.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return value
+
+
 def verify_code(session: Session, code: str) -> Verification:
-    normalised = normalise_code(code[:64])
+    normalised = normalise_code(code_from(code[:512])[:64])
     doc = session.exec(select(IssuedDocument).where(IssuedDocument.verification_code == normalised)).first()
     if doc is None:
         return Verification(Verdict.UNKNOWN, "no document has this verification code")
@@ -119,6 +129,60 @@ def _judge(session: Session, ok: bool, issuer: str | None, credential: dict[str,
     if doc is None:
         return Verification(Verdict.UNKNOWN, "the signature is valid but the document is not in this register")
     return _registered(session, doc, "the signature is valid")
+
+
+def check_status(credential: dict[str, Any], lists: list[dict[str, Any]]) -> tuple[bool | None, str]:
+    """Whether a credential is revoked according to the status lists given (signed
+    ``BitstringStatusListCredential``s, e.g. downloaded once and kept): (True, why) revoked,
+    (False, why) not revoked, (None, why) undecidable — no entry, no matching list, or a list that
+    is not authentic or not from the credential's issuer. Needs no register: works offline."""
+    entries = status.statuses_of(credential)
+    raw = credential.get("credentialStatus")
+    if not entries and isinstance(raw, dict) and raw.get("type") == "CredentialStatus" and "#" in str(raw.get("id")):
+        url, index = str(raw["id"]).rsplit("#", 1)  # the EDC's form: <list>#<index>
+        entries = [{"statusListCredential": url, "statusListIndex": index, "statusPurpose": status.PURPOSE}]
+    if not entries:
+        return None, "the credential carries no status entry"
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    for item in entries:
+        found = next((x for x in lists if x.get("id") == item.get("statusListCredential")), None)
+        if found is None:
+            return None, f"no status list {item.get('statusListCredential')} was given"
+        ok, list_issuer = verify(found)
+        if not ok or list_issuer != issuer_id or list_issuer not in trusted_issuers():
+            return None, "the status list is not authentic or not from the credential's issuer"
+        subject = found.get("credentialSubject", {})
+        if subject.get("statusPurpose") != item.get("statusPurpose"):
+            continue
+        try:
+            revoked = status.bit(str(subject["encodedList"]), int(item["statusListIndex"]))
+        except (KeyError, ValueError, TypeError, OSError, EOFError):
+            return None, "the status list cannot be read"
+        if revoked:
+            return True, f"revoked according to the status list {found['id']} of {found.get('validFrom')}"
+    return False, "not revoked according to the status list"
+
+
+def verify_offline(data: dict[str, Any] | str, lists: list[dict[str, Any]]) -> Verification:
+    """Verify an exported credential (JSON, or the EDC's compact JWS) with no register: its
+    signature, its issuer among the trusted ones, and its status in the lists given."""
+    if isinstance(data, str):
+        ok, issuer, credential = verify_jwt(data)
+    elif "proof" in data:
+        (ok, issuer), credential = verify(data), data
+    else:
+        return Verification(Verdict.UNKNOWN, "the JSON carries no proof: it is not a signed ivc document")
+    if not ok or credential is None:
+        return Verification(Verdict.TAMPERED, "the signature does not match the content: it was changed after issuance")
+    if issuer not in trusted_issuers():
+        return Verification(Verdict.UNKNOWN_ISSUER, f"signed by {issuer}, which is not a trusted issuer")
+    revoked, why = check_status(credential, lists)
+    if revoked:
+        return Verification(Verdict.REVOKED, why)
+    if revoked is None:
+        return Verification(Verdict.UNKNOWN, f"the signature is valid, but the status cannot be checked: {why}")
+    return Verification(Verdict.VALID, f"the signature is valid and {why}")
 
 
 def verify_json(session: Session, data: dict[str, Any]) -> Verification:
