@@ -179,7 +179,7 @@ def revoke(session: Session, document: IssuedDocument, reason: str, actor: Actor
         after={"reason": document.revocation_reason},
     )
     session.flush()
-    status.publish(session, document.doc_type, document.register_year)  # the list offline verifiers fetch
+    status.publish_after_commit(session, document.doc_type, document.register_year)  # what offline verifiers fetch
     return document
 
 

@@ -6,7 +6,7 @@ its register sequence number, so no new column is needed: ``CE/2026/000042`` is 
 
 The list itself is a credential signed by the issuer (``BitstringStatusListCredential``), rebuilt
 from the register — deterministically: its ``validFrom`` is the latest revocation in it (or the
-first day of the year) — and written to ``<data dir>/status/`` on every revocation, for the web
+first day of the year) — and written to ``<data dir>/status/`` when a revocation commits, for the web
 server to publish and for anyone to keep and check offline (``ivc verify FILE --status-list LIST``).
 """
 
@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from ivc.config import get_settings
@@ -132,6 +133,17 @@ def publish(session: Session, doc_type: str, year: int) -> Path:
     tmp.write_text(data, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def publish_after_commit(session: Session, doc_type: str, year: int) -> None:
+    """Publish the list once the caller's transaction commits (a rolled-back revocation publishes
+    nothing), reading the register in a session of its own."""
+
+    def _publish(_: Any) -> None:
+        with Session(session.get_bind()) as fresh:
+            publish(fresh, doc_type, year)
+
+    event.listen(session, "after_commit", _publish, once=True)
 
 
 def statuses_of(credential: dict[str, Any]) -> list[dict[str, Any]]:
