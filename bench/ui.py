@@ -40,13 +40,21 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
+# The districts as the pickers show them ("3 · Genovese").
+DISTRICTS = [
+    f"{d['code']} · {d['name']}"
+    for d in yaml.safe_load((ROOT / "reference" / "territories.yaml").read_text("utf-8"))["territories"]
+][:5]
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "ivc-demo-2026"
 TARGET_MS = 1000  # an interaction, p95
@@ -422,11 +430,15 @@ def bulk_cases(dsn: str, count: int, seed: int = 7) -> dict[str, Any]:
                 for cid, pid, d, s, entered, o in cases
             ),
         )  # fmt: skip
+        targets = [rng.choice(qualifications) for _ in cases]
         _copy(
             conn,
             "casetarget",
             ["case_id", "qualification_id", "added_at", "added_by"],
-            ((cid, rng.choice(qualifications), entered, f"operatore{d}") for cid, _p, d, _s, entered, _o in cases),
+            (
+                (cid, qual, entered, f"operatore{d}")
+                for (cid, _p, d, _s, entered, _o), qual in zip(cases, targets, strict=True)
+            ),
         )
         _copy(
             conn,
@@ -434,6 +446,31 @@ def bulk_cases(dsn: str, count: int, seed: int = 7) -> dict[str, Any]:
             ["case_id", "state", "entered_at", "action", "actor"],
             ((cid, s, entered, None, f"operatore{d}") for cid, _p, d, s, entered, _o in cases),
         )
+        # Competences claimed from the target's qualification (as identification leaves them), so a
+        # dossier search or a match has real claims to read, not empty dossiers.
+        by_qualification: dict[int, list[int]] = defaultdict(list)
+        for comp_id, qual_id in conn.execute(
+            "SELECT id, qualification_id FROM competence WHERE framework_id = %s", (framework,)
+        ):
+            by_qualification[qual_id].append(comp_id)
+        claims = []
+        for (cid, _p, d, s, entered, _o), qual in zip(cases, targets, strict=True):
+            if s == "accoglienza" or not by_qualification[qual]:
+                continue
+            status = "suggested" if s == "individuazione" else rng.choice(("confirmed", "validated", "certified"))
+            for comp_id in rng.sample(by_qualification[qual], min(4, len(by_qualification[qual]))):
+                claims.append(
+                    (cid, comp_id, framework, status, "nlp", Jsonb([]), Jsonb([]), entered, f"operatore{d}", d)
+                )
+        _copy(
+            conn,
+            "competenceclaim",
+            [
+                "case_id", "competence_id", "framework_id", "status", "source", "rationale", "experience_ids",
+                "created_at", "created_by", "territory",
+            ],
+            claims,
+        )  # fmt: skip
         admitted = [c for c in cases if c[3] != "accoglienza" and c[5] != "non_ammesso"]
         _copy(
             conn,
@@ -447,13 +484,13 @@ def bulk_cases(dsn: str, count: int, seed: int = 7) -> dict[str, Any]:
                 for _c, pid, d, _s, entered, _o in admitted
             ),
         )  # fmt: skip
-        for table in ("person", "case", "casetarget", "casestateentry", "consentrecord"):
+        for table in ("person", "case", "casetarget", "casestateentry", "competenceclaim", "consentrecord"):
             conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"
             )
         conn.commit()
         conn.execute("ANALYZE")
-    return {"cases": count, "consented": len(admitted), "seconds": time.perf_counter() - started}
+    return {"cases": count, "consented": len(admitted), "claims": len(claims), "seconds": time.perf_counter() - started}
 
 
 # --------------------------------------------------------------------------------------------- #
@@ -899,7 +936,7 @@ def alfa(browser: Any, url: str, cookies: bool, res: Results, runs: int, shots: 
             )
 
         _repeat(res, runs, via_sidebar)
-        districts = ["1", "2", "3", "4", "5"]
+        districts = DISTRICTS
         label = T("cases.filter_district")
 
         def by_district(i: int) -> None:
@@ -985,7 +1022,7 @@ def monitoring(browser: Any, url: str, cookies: bool, res: Results, runs: int, s
             res.add("mon_nav", "Monitoraggio: open from the sidebar", ms)
 
         _repeat(res, runs, via_sidebar)
-        districts = ["1", "2", "3", "4", "5"]
+        districts = DISTRICTS
 
         def by_district(i: int) -> None:
             ms = d.choose(T("cases.filter_district"), districts[i % 5], ready, "Monitoraggio district filter")
@@ -1072,7 +1109,8 @@ def run_dataset(name: str, args: argparse.Namespace, database: str | None, bulk:
             print(f"== {name}: {bulk} synthetic cases", file=sys.stderr, flush=True)
             loaded = bulk_cases(f"{args.pg}/{database}", bulk)
             res.notes.append(
-                f"{loaded['cases']:,} synthetic cases ({loaded['consented']:,} consented to job matching) "
+                f"{loaded['cases']:,} synthetic cases ({loaded['consented']:,} consented to job matching, "
+                f"{loaded['claims']:,} claimed competences) "
                 f"loaded in {loaded['seconds']:.0f} s"
             )
         print(f"== {name}: browser", file=sys.stderr, flush=True)

@@ -155,3 +155,27 @@ def test_only_documents_in_force_count_and_competences_follow_them(session: Sess
     assert row.competences == {"validated": n}
     assert not _RULES["competences_recognised"](row, {"level": "certified"})
     assert _RULES["competences_recognised"](row, {"level": "validated"})
+
+
+def test_the_dashboard_reuses_its_figures_until_something_counted_changes(session: Session) -> None:
+    from sqlmodel import select
+
+    from ivc.document.models import IssuedDocument
+    from ivc.document.service import revoke
+    from ivc.monitoring.service import snapshot
+
+    _fixture(session)
+    first_at, first = snapshot(session, MON)
+    again_at, again = snapshot(session, MON)
+    assert again_at == first_at and again is first  # nothing changed: not computed again
+    by_code = {i["code"]: i["total"] for i in first["indicators"]}
+    assert by_code["R.CERTIFICATES_ISSUED"] == 1
+    certificate = session.exec(select(IssuedDocument).where(IssuedDocument.doc_type == "certificato")).one()
+    revoke(session, certificate, "errore materiale nel certificato", Actor("alfa", Role.ALFA_REVIEWER))
+    _, after = snapshot(session, MON)
+    assert {i["code"]: i["total"] for i in after["indicators"]}["R.CERTIFICATES_ISSUED"] == 0
+    advance_to(session, staff(session), CaseState.ACCESS)
+    _, more = snapshot(session, MON)
+    assert more["people"] == first["people"] + 1
+    fresh_at, _ = snapshot(session, MON, fresh=True)
+    assert fresh_at > first_at

@@ -469,7 +469,13 @@ def test_district_pickers_follow_the_territories_in_force(session: Session) -> N
     session.commit()
     at = _page(_app("alfa"), "queue")
     assert not at.exception
-    assert list(at.selectbox(key="q_district").options)[1:] == ["1", "2", "3", "4", "6"]
+    assert list(at.selectbox(key="q_district").options)[1:] == [
+        "1 · Imperiese",
+        "2 · Savonese",
+        "3 · Genovese",
+        "4 · Chiavarese",
+        "6 · Tigullio",
+    ]
     at = _page(_app("admin"), "admin")
     assert not at.exception
     assert list(at.multiselect(key=_key(at, "new_user", "districts")).options) == ["1", "2", "3", "4", "6"]

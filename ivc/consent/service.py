@@ -167,24 +167,54 @@ def active_consent(
     return None
 
 
-def consented_people(
-    session: Session, purpose: ConsentPurpose, recipients: Iterable[str] | None = None, at: datetime | None = None
-) -> dict[int, int]:
-    """person id -> consent id of everyone with an active consent for ``purpose`` (covering one
-    of ``recipients``), read in one query for the read paths that scan many dossiers."""
-    at = at or utcnow()
-    wanted = list(recipients) if recipients is not None else None
-    rows = session.exec(
-        select(ConsentRecord)
+def _granting(recipients: Iterable[str]) -> list[str]:
+    """Every recipient a consent may name to cover one of ``recipients`` ("cpi:3" is covered by a
+    consent to "cpi:3" or to "cpi"), so that the ledger can be asked in SQL (see ``covers``)."""
+    out: set[str] = set()
+    for wanted in recipients:
+        parts = wanted.split(":")
+        out.update(":".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return sorted(out)
+
+
+def _active(purpose: ConsentPurpose, recipients: Iterable[str] | None, at: datetime) -> Any:
+    stmt = (
+        select(ConsentRecord.id, ConsentRecord.person_id)
         .where(ConsentRecord.purpose == purpose.value, col(ConsentRecord.withdrawn_at).is_(None))
         .where(col(ConsentRecord.expires_at).is_(None) | (col(ConsentRecord.expires_at) > at))
-        .order_by(col(ConsentRecord.id))
-    ).all()
-    out: dict[int, int] = {}
-    for row in rows:
-        if wanted is None or any(covers(row.recipient, w) for w in wanted):
-            out[row.person_id] = row.id or 0
-    return out
+    )
+    if recipients is not None:
+        stmt = stmt.where(col(ConsentRecord.recipient).in_(_granting(recipients)))
+    return stmt
+
+
+def consenting(purpose: ConsentPurpose, recipients: Iterable[str] | None = None, at: datetime | None = None) -> Any:
+    """A subquery of the ids of everyone with an active consent for ``purpose`` (covering one of
+    ``recipients``): for read paths that filter many dossiers in the database, not in Python."""
+    return _active(purpose, recipients, at or utcnow()).with_only_columns(col(ConsentRecord.person_id))
+
+
+def consented_people(
+    session: Session,
+    purpose: ConsentPurpose,
+    recipients: Iterable[str] | None = None,
+    at: datetime | None = None,
+    person_ids: Iterable[int] | None = None,
+) -> dict[int, int]:
+    """person id -> consent id of everyone (of ``person_ids`` when given) with an active consent
+    for ``purpose`` (covering one of ``recipients``), read in a query per 5,000 people for the read
+    paths that scan many dossiers."""
+    stmt = _active(purpose, recipients, at or utcnow()).order_by(col(ConsentRecord.id))
+    rows: list[tuple[int | None, int]] = []
+    if person_ids is None:
+        rows = list(session.exec(stmt))
+    else:
+        ids = sorted(set(person_ids))
+        for start in range(0, len(ids), 5000):
+            rows += session.exec(stmt.where(col(ConsentRecord.person_id).in_(ids[start : start + 5000])))
+        rows.sort(key=lambda r: r[0] or 0)
+    # The latest consent answers for a person, as the ledger is read in order.
+    return {person_id: consent_id or 0 for consent_id, person_id in rows}
 
 
 def withdraw_consent(

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select as sa_select
+from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from ivc.case.states import DocumentType
@@ -96,17 +97,22 @@ def _framework_key(framework: Any) -> tuple[str, str] | None:
     return str(framework["code"]), str(framework.get("version", ""))
 
 
-def recognition(session: Session, case_ids: Iterable[int]) -> dict[int, dict[int, Recognition]]:
+def recognition(session: Session, case_ids: Iterable[int] | Select[Any]) -> dict[int, dict[int, Recognition]]:
     """For each case, competence id → its recognition by the documents in force (cases and
     competences without any are absent). Three queries whatever the number of cases (plus one per
     5,000 cases): the documents in force with only the framework and competences of their
     payloads, the frameworks they name, the competences they list."""
-    ids = sorted({int(i) for i in case_ids if 0 < int(i) < 2**63})
-    if not ids:
-        return {}
+    groups: list[Any]
+    if isinstance(case_ids, Select):  # a subquery of case ids: filtered in the database
+        groups = [case_ids]
+    else:
+        ids = sorted({int(i) for i in case_ids if 0 < int(i) < 2**63})
+        if not ids:
+            return {}
+        groups = list(_chunks(ids))
     payload = col(IssuedDocument.payload)
     docs: list[tuple[int, int, str, str, datetime, Any, Any]] = []
-    for chunk in _chunks(ids):
+    for chunk in groups:
         docs.extend(
             session.execute(  # seven columns: past sqlmodel's typed select overloads
                 sa_select(

@@ -15,12 +15,13 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
@@ -95,45 +96,83 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start : start + _CHUNK]
 
 
-def profiles(session: Session, case_ids: list[int] | None = None, actor: Actor | None = None) -> list[Profile]:
+def profiles(
+    session: Session,
+    case_ids: list[int] | None = None,
+    actor: Actor | None = None,
+    *,
+    keys: set[str] | None = None,
+    with_evidence: bool = True,
+) -> list[Profile]:
     """Dossiers of people who consented to job matching (now; to the actor's organisation when an
     actor is given), with their weighted skills. The consent ledger is read on every call and no
     index outlives a call, so a withdrawal removes the person from the very next match. A handful
     of queries whatever the number of dossiers (experience titles, claims, suggestions and the
-    documents in force are read for all of them at once)."""
+    documents in force are read for all of them at once, in chunks).
+
+    ``keys`` (competence codes and ESCO skill URIs) limits each profile to the skills a query asks
+    about, and ``with_evidence=False`` leaves out the experience titles: what a search needs to rank
+    thousands of dossiers, without reading the rest of them."""
     recipients = consents.organisations(actor) if actor is not None else None
-    consented = consents.consented_people(session, ConsentPurpose.JOB_MATCHING, recipients)
-    stmt = select(Case, Person).join(Person, col(Person.id) == col(Case.person_id))
-    stmt = stmt.where(col(Person.id).in_(list(consented)))
-    if case_ids is not None:  # ids no database key can hold match nothing (and must not reach the driver)
-        stmt = stmt.where(col(Case.id).in_([i for i in case_ids if 0 < i < 2**63]))
-    pairs = session.exec(stmt).all()
-    ids = [case.id or 0 for case, _ in pairs]
+    consenting = consents.consenting(ConsentPurpose.JOB_MATCHING, recipients)
+    stmt = (
+        sa_select(  # six columns: past sqlmodel's typed select overloads
+            col(Case.id),
+            col(Case.territory),
+            col(Person.id),
+            col(Person.given_name),
+            col(Person.family_name),
+            col(Person.italian_level),
+        )
+        .join(Person, col(Person.id) == col(Case.person_id))
+        .where(col(Person.id).in_(consenting))
+        .order_by(col(Case.id))
+    )
+    pairs: list[tuple[int, str, int, str, str, str]] = []
+    if case_ids is None:
+        pairs = [(c or 0, t, p or 0, g, f, i) for c, t, p, g, f, i in session.execute(stmt)]
+    else:  # ids no database key can hold match nothing (and must not reach the driver)
+        for chunk in _chunks(sorted({i for i in case_ids if 0 < i < 2**63})):
+            found = session.execute(stmt.where(col(Case.id).in_(chunk)))
+            pairs += [(c or 0, t, p or 0, g, f, i) for c, t, p, g, f, i in found]
+    consented = consents.consented_people(
+        session, ConsentPurpose.JOB_MATCHING, recipients, person_ids=[p for _, _, p, _, _, _ in pairs]
+    )
+    ids = [cid for cid, *_ in pairs]
+    wanted_comps: list[int] | None = None
+    if keys is not None:
+        wanted_comps = [
+            comp_id or 0
+            for comp_id, code, esco in session.exec(select(Competence.id, Competence.code, Competence.esco_skills))
+            if code in keys or not keys.isdisjoint(esco)
+        ]
+    wanted_set = set(wanted_comps or [])
     # Columns, not records: what matching needs of each row, nothing to decrypt or parse beyond it.
     titles: dict[int, dict[int, str]] = defaultdict(dict)
     claims: dict[int, list[tuple[int, str, list[int]]]] = defaultdict(list)  # case -> (competence, status, exps)
     suggestions: dict[int, list[tuple[str, list[int]]]] = defaultdict(list)  # case -> (ESCO uri, exps)
     for chunk in _chunks(ids):
-        for eid, cid, title in session.exec(
-            select(Experience.id, Experience.case_id, Experience.title).where(col(Experience.case_id).in_(chunk))
-        ):
-            titles[cid][eid or 0] = title
-        for cid, claimed_id, claim_status, exps in session.exec(
-            select(
-                CompetenceClaim.case_id,
-                CompetenceClaim.competence_id,
-                CompetenceClaim.status,
-                CompetenceClaim.experience_ids,
-            )
-            .where(col(CompetenceClaim.case_id).in_(chunk))
-            .order_by(col(CompetenceClaim.id))
-        ):
+        if with_evidence:
+            for eid, cid, title in session.exec(
+                select(Experience.id, Experience.case_id, Experience.title).where(col(Experience.case_id).in_(chunk))
+            ):
+                titles[cid][eid or 0] = title
+        claim_rows = select(
+            CompetenceClaim.case_id,
+            CompetenceClaim.competence_id,
+            CompetenceClaim.status,
+            CompetenceClaim.experience_ids,
+        ).where(col(CompetenceClaim.case_id).in_(chunk))
+        if wanted_comps is not None:
+            claim_rows = claim_rows.where(col(CompetenceClaim.competence_id).in_(wanted_comps))
+        for cid, claimed_id, claim_status, exps in session.exec(claim_rows.order_by(col(CompetenceClaim.id))):
             claims[cid].append((claimed_id, claim_status, list(exps)))
-        for cid, uri, exps in session.exec(
-            select(EscoSuggestion.case_id, EscoSuggestion.uri, EscoSuggestion.experience_ids)
-            .where(col(EscoSuggestion.case_id).in_(chunk), EscoSuggestion.status == "accepted")
-            .order_by(col(EscoSuggestion.id))
-        ):
+        suggestion_rows = select(EscoSuggestion.case_id, EscoSuggestion.uri, EscoSuggestion.experience_ids).where(
+            col(EscoSuggestion.case_id).in_(chunk), EscoSuggestion.status == "accepted"
+        )
+        if keys is not None:
+            suggestion_rows = suggestion_rows.where(col(EscoSuggestion.uri).in_(sorted(keys)))
+        for cid, uri, exps in session.exec(suggestion_rows.order_by(col(EscoSuggestion.id))):
             suggestions[cid].append((uri, list(exps)))
     recognised = recognition(session, ids)
     wanted = sorted(
@@ -147,8 +186,7 @@ def profiles(session: Session, case_ids: list[int] | None = None, actor: Actor |
         ):
             competences[found_id or 0] = (code, list(esco))
     out = []
-    for case, person in pairs:
-        cid = case.id or 0
+    for cid, territory, person_id, given_name, family_name, italian_level in pairs:
         case_titles = titles[cid]
         held = recognised.get(cid, {})
         skills: dict[str, Skill] = {}
@@ -178,19 +216,19 @@ def profiles(session: Session, case_ids: list[int] | None = None, actor: Actor |
         # Competences a document in force carries without a claim row behind it: still recognised.
         claimed = {comp_id for comp_id, _, _ in claims[cid]}
         for comp_id, rec in held.items():
-            if comp_id not in claimed:
+            if comp_id not in claimed and (wanted_comps is None or comp_id in wanted_set):
                 add_competence(comp_id, rec.level.value, [], rec.document_number)
         for uri, exps in suggestions[cid]:
             add(uri, "declared", [case_titles[e] for e in exps if e in case_titles])
         out.append(
             Profile(
                 cid,
-                person.id or 0,
-                person.display_name,
-                case.territory,
-                person.italian_level,
+                person_id,
+                f"{given_name} {family_name}",
+                territory,
+                italian_level,
                 skills,
-                consented[person.id or 0],
+                consented.get(person_id),
             )
         )
     return out
@@ -675,58 +713,89 @@ def search_dossiers(
             wanted.setdefault(r.skill_uri, ESSENTIAL if r.relation_type == "essential" else OPTIONAL)
         if not wanted:
             return []
-    qual_cases: set[int] | None = None
+    recipients = consents.organisations(actor)
+    # What the database can decide is decided there: consent, district, qualification and, for a
+    # query about skills, the cases holding one of them. Only those dossiers are then read.
+    candidates = (
+        select(Case.id, Case.person_id)
+        .where(col(Case.person_id).in_(consents.consenting(ConsentPurpose.JOB_MATCHING, recipients)))
+        .order_by(col(Case.id))
+    )
+    if district:
+        candidates = candidates.where(Case.territory == district)
     if qualification and qualification.strip():
         code = qualification.strip().upper()
-        qual_cases = {
-            cid
-            for cid in session.exec(
+        candidates = candidates.where(
+            col(Case.id).in_(
                 select(CaseTarget.case_id)
                 .join(Qualification, col(Qualification.id) == col(CaseTarget.qualification_id))
                 .where(Qualification.code == code)
             )
-        }
-    people = profiles(session, actor=actor)
-    persons = {
-        row.id: row
-        for chunk in _chunks([x.person_id for x in people])
-        for row in session.exec(select(Person).where(col(Person.id).in_(chunk)))
-    }
-    quals_of: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks([x.case_id for x in people]):
-        for case_id, code in session.exec(
-            select(CaseTarget.case_id, Qualification.code)
-            .join(Qualification, col(Qualification.id) == col(CaseTarget.qualification_id))
-            .where(col(CaseTarget.case_id).in_(chunk))
-            .order_by(col(CaseTarget.case_id), col(Qualification.code))
-        ):
-            quals_of[case_id].append(code)
-    labels = _labels(session, set(wanted))
-    hits: list[DossierHit] = []
-    for p in people:
-        if district and p.territory != district:
-            continue
-        if qual_cases is not None and p.case_id not in qual_cases:
-            continue
-        person = persons.get(p.person_id)
-        spoken = sorted({lang.get("code", "") for lang in (person.languages if person else [])} - {""})
-        if language and language not in spoken and (person is None or person.preferred_language != language):
-            continue
-        matched: list[dict[str, Any]] = [
-            {"key": k, "label": labels.get(k, k), "status": p.skills[k].status, "document": p.skills[k].document}
-            for k in wanted
-            if k in p.skills
+        )
+    if wanted:
+        keys = set(wanted)
+        comps = [
+            comp_id or 0
+            for comp_id, code, esco in session.exec(select(Competence.id, Competence.code, Competence.esco_skills))
+            if code in keys or not keys.isdisjoint(esco)
         ]
-        if wanted and not matched:
-            continue
-        score = sum(wanted[m["key"]] * p.skills[m["key"]].weight for m in matched)
-        hits.append(
-            DossierHit(
-                p.case_id, p.name, p.territory, p.italian_level, spoken, quals_of[p.case_id], round(score, 3), matched
+        # A document in force carries only competences that were claimed on the case, so the
+        # claims (whatever their status) and the accepted suggestions find every holder.
+        holders = (
+            select(CompetenceClaim.case_id)
+            .where(col(CompetenceClaim.competence_id).in_(comps))
+            .union(
+                select(EscoSuggestion.case_id).where(
+                    col(EscoSuggestion.uri).in_(sorted(keys)), EscoSuggestion.status == "accepted"
+                )
             )
         )
+        candidates = candidates.where(col(Case.id).in_(holders))
+    rows = [(cid or 0, pid) for cid, pid in session.exec(candidates)]
+    labels = _labels(session, set(wanted))
+    hits: list[DossierHit] = []
+    # Without skills every dossier scores 0 and the first by case number are shown: read them a
+    # page at a time until enough pass the language filter. With skills, all candidates are ranked.
+    page = len(rows) if wanted else max(limit, 200)
+    for start in range(0, len(rows), page or 1):
+        batch = rows[start : start + page]
+        people = profiles(session, [cid for cid, _ in batch], actor=actor, keys=set(wanted), with_evidence=False)
+        spoken_of: dict[int, list[str]] = {}
+        preferred: dict[int, str | None] = {}
+        for chunk in _chunks(sorted({p.person_id for p in people})):
+            for pid, spoken, pref in session.exec(
+                select(Person.id, Person.languages, Person.preferred_language).where(col(Person.id).in_(chunk))
+            ):
+                spoken_of[pid or 0] = sorted({lang.get("code", "") for lang in spoken or []} - {""})
+                preferred[pid or 0] = pref
+        for p in people:
+            spoken = spoken_of.get(p.person_id, [])
+            if language and language not in spoken and preferred.get(p.person_id) != language:
+                continue
+            matched: list[dict[str, Any]] = [
+                {"key": k, "label": labels.get(k, k), "status": p.skills[k].status, "document": p.skills[k].document}
+                for k in wanted
+                if k in p.skills
+            ]
+            if wanted and not matched:
+                continue
+            score = sum(wanted[m["key"]] * p.skills[m["key"]].weight for m in matched)
+            hits.append(
+                DossierHit(p.case_id, p.name, p.territory, p.italian_level, spoken, [], round(score, 3), matched)
+            )
+        if not wanted and len(hits) >= limit:
+            break
     hits.sort(key=lambda h: (-h.score, h.case_id))
-    return hits[:limit]
+    hits = hits[:limit]
+    quals_of: dict[int, list[str]] = defaultdict(list)
+    for case_id, code in session.exec(
+        select(CaseTarget.case_id, Qualification.code)
+        .join(Qualification, col(Qualification.id) == col(CaseTarget.qualification_id))
+        .where(col(CaseTarget.case_id).in_([h.case_id for h in hits]))
+        .order_by(col(CaseTarget.case_id), col(Qualification.code))
+    ):
+        quals_of[case_id].append(code)
+    return [replace(h, qualifications=quals_of[h.case_id]) for h in hits]
 
 
 @dataclass(frozen=True)

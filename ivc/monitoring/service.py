@@ -15,12 +15,14 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from time import monotonic
 from typing import Any
 
 import yaml
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
 
 from ivc.audit import service as audit
 from ivc.auth.policy import Permission, authorize
@@ -77,50 +79,83 @@ def _age_band(birth: date | None, on: date) -> str:
     return "unknown"
 
 
+def _cases(start: date | None, end: date | None, territory: str | None) -> Any:
+    """The cases of the period and district, as a subquery: each table is then read for these
+    cases in the database, never by sending their ids back to it."""
+    stmt = select(Case.id)
+    if territory:
+        stmt = stmt.where(Case.territory == territory)
+    # A case belongs to the period of the day (UTC) it was opened, ends included.
+    if start:
+        stmt = stmt.where(col(Case.created_at) >= datetime.combine(start, time.min, UTC))
+    if end:
+        stmt = stmt.where(col(Case.created_at) < datetime.combine(end + timedelta(days=1), time.min, UTC))
+    return stmt
+
+
 def rows(
     session: Session, start: date | None = None, end: date | None = None, territory: str | None = None
 ) -> list[Row]:
-    stmt = select(Case, Person).join(Person, col(Person.id) == col(Case.person_id))
-    if territory:
-        stmt = stmt.where(Case.territory == territory)
-    vulnerable = {v for v in session.exec(select(Vulnerability.person_id)).all()}
+    """One row per case opened in the period (and district), with what the indicators count. A
+    fixed number of queries, each filtered in the database, whatever the number of cases."""
+    cases = _cases(start, end, territory)
+    found = session.execute(
+        sa_select(  # columns, not records: nothing to decrypt or build beyond what is counted
+            col(Case.id),
+            col(Case.person_id),
+            col(Case.territory),
+            col(Case.outcome),
+            col(Case.created_at),
+            col(Case.interview_language),
+            col(Case.mediator),
+            col(Person.gender),
+            col(Person.birth_date),
+            col(Person.citizenship),
+            col(Person.referral_source),
+        )
+        .join(Person, col(Person.id) == col(Case.person_id))
+        .where(col(Case.id).in_(cases))
+        .order_by(col(Case.id))
+    ).all()
+    people = select(Case.person_id).where(col(Case.id).in_(cases))
+    vulnerable = set(session.exec(select(Vulnerability.person_id).where(col(Vulnerability.person_id).in_(people))))
     entries: dict[int, list[str]] = defaultdict(list)
-    for case_id, state in session.exec(select(CaseStateEntry.case_id, CaseStateEntry.state)).all():
+    for case_id, state in session.exec(
+        select(CaseStateEntry.case_id, CaseStateEntry.state)
+        .where(col(CaseStateEntry.case_id).in_(cases))
+        .order_by(col(CaseStateEntry.id))
+    ):
         entries[case_id].append(state)
     docs: dict[int, list[str]] = defaultdict(list)
     for case_id, kind in session.exec(
-        select(IssuedDocument.case_id, IssuedDocument.doc_type).where(col(IssuedDocument.revoked_at).is_(None))
-    ).all():
+        select(IssuedDocument.case_id, IssuedDocument.doc_type).where(
+            col(IssuedDocument.revoked_at).is_(None), col(IssuedDocument.case_id).in_(cases)
+        )
+    ):
         docs[case_id].append(kind)
     today = date.today()
+    participation = facts_for(session, people, start, end)
+    recognised = recognition(session, cases)
     out = []
-    pairs = [
-        (case, person)
-        for case, person in session.exec(stmt).all()
-        if not ((start and case.created_at.date() < start) or (end and case.created_at.date() > end))
-    ]
-    participation = facts_for(session, [person.id or 0 for _, person in pairs], start, end)
-    recognised = recognition(session, [case.id or 0 for case, _ in pairs])
-    for case, person in pairs:
-        opened = case.created_at
+    for case_id, person_id, district, outcome, opened, language, mediator, gender, birth, country, source in found:
         out.append(
             Row(
-                case.id or 0,
-                person.id or 0,
-                case.territory,
-                person.gender,
-                _age_band(person.birth_date, today),
-                person.citizenship,
-                person.referral_source,
-                person.id in vulnerable,
-                entries[case.id or 0],
-                case.outcome,
+                case_id,
+                person_id,
+                district,
+                gender,
+                _age_band(birth, today),
+                country,
+                source,
+                person_id in vulnerable,
+                entries[case_id],
+                outcome,
                 opened,
-                case.interview_language,
-                case.mediator is not None,
-                docs[case.id or 0],
-                participation.get(person.id or 0, PersonFacts()),
-                dict(Counter(r.level.value for r in recognised.get(case.id or 0, {}).values())),
+                language,
+                mediator is not None,
+                docs[case_id],
+                participation.get(person_id, PersonFacts()),
+                dict(Counter(r.level.value for r in recognised[case_id].values())) if case_id in recognised else {},
             )
         )
     return out
@@ -163,6 +198,8 @@ def indicators(session: Session, actor: Actor, **filters: Any) -> dict[str, Any]
     authorize(actor, Permission.MONITORING_READ)
     data = rows(session, **filters)
     result: dict[str, Any] = {"indicators": [], "funnel": {}, "median_days": {}}
+    breakdowns = list(definitions()["breakdowns"])
+    values = [tuple(str(getattr(r, b)) for b in breakdowns) for r in data]
     for ind in definitions()["indicators"]:
         if ind.get("unit") == "authorities":
             # Local and regional authorities supported: the districts' lead municipalities whose
@@ -172,37 +209,84 @@ def indicators(session: Session, actor: Actor, **filters: Any) -> dict[str, Any]
             )
             continue
         rule, params = _RULES[ind["rule"]], ind.get("params", {})
-        hits = [r for r in data if rule(r, params)]
-        people = {r.person_id for r in hits}
+        hits = [i for i, r in enumerate(data) if rule(r, params)]
+        people = {data[i].person_id for i in hits}
         by: dict[str, dict[str, int]] = {}
-        for breakdown in definitions()["breakdowns"]:
-            counter: Counter[str] = Counter()
-            seen: set[tuple[str, int]] = set()
-            for r in hits:
-                value = str(getattr(r, breakdown))
-                if (value, r.person_id) not in seen:
-                    seen.add((value, r.person_id))
-                    counter[value] += 1
+        for j, breakdown in enumerate(breakdowns):
+            # A person counts once per value of the breakdown, whatever their number of cases.
+            counter = Counter(value for value, _ in {(values[i][j], data[i].person_id) for i in hits})
             by[breakdown] = dict(sorted(counter.items()))
         result["indicators"].append({**_head(ind), "total": len(people), "by": by, "unit": ind.get("unit", "people")})
     for phase in PHASES:
         result["funnel"][phase] = len({r.person_id for r in data if phase in r.states})
     durations: dict[str, list[float]] = defaultdict(list)
-    ids = [r.case_id for r in data]
-    for e in session.exec(
-        select(CaseStateEntry).where(col(CaseStateEntry.case_id).in_(ids), col(CaseStateEntry.left_at).is_not(None))
+    cases = _cases(filters.get("start"), filters.get("end"), filters.get("territory"))
+    for state, entered, left in session.exec(
+        select(CaseStateEntry.state, CaseStateEntry.entered_at, CaseStateEntry.left_at).where(
+            col(CaseStateEntry.case_id).in_(cases), col(CaseStateEntry.left_at).is_not(None)
+        )
     ):
-        assert e.left_at is not None
-        durations[e.state].append((e.left_at - e.entered_at).total_seconds() / 86400)
+        assert left is not None
+        durations[state].append((left - entered).total_seconds() / 86400)
     result["median_days"] = {k: round(statistics.median(v), 2) for k, v in durations.items()}
     result["people"] = len({r.person_id for r in data})
-    result["mediation"] = mediation_figures(session, ids)
+    result["mediation"] = mediation_figures(session, cases)
     return result
 
 
-def mediation_figures(session: Session, case_ids: list[int]) -> dict[str, Any]:
-    """Interview sessions of these cases: how many, how many with a mediator, hours, and sessions
-    per language used (a session in two languages counts for each)."""
+# Figures computed for a dashboard, by filters: reused while nothing they count has changed and
+# for at most SNAPSHOT_SECONDS (edits of a person's details are not in the fingerprint).
+SNAPSHOT_SECONDS = 300
+_snapshots: dict[tuple[Any, ...], tuple[float, tuple[Any, ...], datetime, dict[str, Any]]] = {}
+
+
+def _fingerprint(session: Session) -> tuple[Any, ...]:
+    """What changes when anything the indicators count changes: one round trip, a few ms."""
+    from ivc.participation.models import IntegrationFeedback, LanguageLevel, SupportActivity
+
+    def top(column: Any) -> Any:
+        return select(func.max(column)).scalar_subquery()
+
+    return tuple(
+        session.execute(
+            sa_select(
+                select(func.count()).select_from(Case).scalar_subquery(),
+                top(Case.id),
+                top(CaseStateEntry.id),
+                top(IssuedDocument.id),
+                select(func.count()).where(col(IssuedDocument.revoked_at).is_not(None)).scalar_subquery(),
+                top(Vulnerability.id),
+                top(InterviewSession.id),
+                top(SupportActivity.id),
+                top(LanguageLevel.id),
+                top(IntegrationFeedback.id),
+                top(Person.id),
+            )
+        ).one()
+    )
+
+
+def snapshot(session: Session, actor: Actor, *, fresh: bool = False, **filters: Any) -> tuple[datetime, dict[str, Any]]:
+    """``indicators`` for a dashboard, with the time they were computed: the figures of an earlier
+    call with the same filters when nothing counted has changed since and they are under
+    ``SNAPSHOT_SECONDS`` old (``fresh`` recomputes them). On 100,000 cases a computation takes
+    seconds; a dashboard redrawn on every click must not pay it each time."""
+    authorize(actor, Permission.MONITORING_READ)
+    key = (str(session.get_bind().engine.url), tuple(sorted(filters.items())))
+    mark = _fingerprint(session)
+    now = monotonic()
+    cached = _snapshots.get(key)
+    if not fresh and cached is not None and cached[1] == mark and now - cached[0] < SNAPSHOT_SECONDS:
+        return cached[2], cached[3]
+    figures = indicators(session, actor, **filters)
+    computed = datetime.now(UTC)
+    _snapshots[key] = (now, mark, computed, figures)
+    return computed, figures
+
+
+def mediation_figures(session: Session, case_ids: Any) -> dict[str, Any]:
+    """Interview sessions of these cases (ids, or a subquery of them): how many, how many with a
+    mediator, hours, and sessions per language used (a session in two languages counts for each)."""
     sessions = list(session.exec(select(InterviewSession).where(col(InterviewSession.case_id).in_(case_ids))))
     mediated = [s for s in sessions if s.mediator]
     by_language: Counter[str] = Counter(lang for s in sessions for lang in sorted(set(s.languages)))

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
 from sqlmodel import Session, SQLModel, col, select
 
 from ivc.audit import service as audit
@@ -418,37 +419,53 @@ class PersonFacts:
 
 
 def facts_for(
-    session: Session, person_ids: Iterable[int], start: date | None = None, end: date | None = None
+    session: Session, person_ids: Iterable[int] | Select[Any], start: date | None = None, end: date | None = None
 ) -> dict[int, PersonFacts]:
     """Activities started in the period (all when no period is given), CEFR progress up to the end
-    of the period, and the latest integration answer given by its end."""
-    ids = sorted(set(person_ids))
-    if not ids:
-        return {}
+    of the period, and the latest integration answer given by its end — for the people given as
+    ids or as a subquery of ids (read in the database, however many). People with none of these
+    facts are left out: their facts are the empty ``PersonFacts()``."""
+    groups: list[Any]
+    if isinstance(person_ids, Select):
+        groups = [person_ids]
+    else:
+        ids = sorted(set(person_ids))
+        groups = [ids[at : at + 5000] for at in range(0, len(ids), 5000)]  # a driver takes ≤ 65,535 parameters
     kinds: dict[int, set[str]] = defaultdict(set)
-    stmt = select(SupportActivity).where(col(SupportActivity.person_id).in_(ids))
-    for pid, kind, started in ((a.person_id, a.kind, a.started_on) for a in session.exec(stmt)):
-        if (start is None or started >= start) and (end is None or started <= end):
-            kinds[pid].add(kind)
     levels: dict[int, list[LanguageLevel]] = defaultdict(list)
-    for lv in session.exec(select(LanguageLevel).where(col(LanguageLevel.person_id).in_(ids))):
-        if end is None or lv.assessed_on <= end:
-            levels[lv.person_id].append(lv)
-    intake = {
-        pid: (level, created.date())
-        for pid, level, created in session.exec(
-            select(col(Person.id), col(Person.italian_level), col(Person.created_at)).where(col(Person.id).in_(ids))
-        )
-        if pid is not None
-    }
     latest: dict[int, tuple[date, str]] = {}
-    for fb in session.exec(select(IntegrationFeedback).where(col(IntegrationFeedback.person_id).in_(ids))):
-        if end is not None and fb.asked_on > end:
-            continue
-        if fb.person_id not in latest or fb.asked_on > latest[fb.person_id][0]:
-            latest[fb.person_id] = (fb.asked_on, fb.answer)
+    for group in groups:
+        stmt = select(col(SupportActivity.person_id), col(SupportActivity.kind), col(SupportActivity.started_on))
+        for pid, kind, started in session.exec(stmt.where(col(SupportActivity.person_id).in_(group))):
+            if (start is None or started >= start) and (end is None or started <= end):
+                kinds[pid].add(kind)
+        for lv in session.exec(select(LanguageLevel).where(col(LanguageLevel.person_id).in_(group))):
+            if end is None or lv.assessed_on <= end:
+                levels[lv.person_id].append(lv)
+        for fb_person, asked_on, answer in session.exec(
+            select(
+                col(IntegrationFeedback.person_id), col(IntegrationFeedback.asked_on), col(IntegrationFeedback.answer)
+            ).where(col(IntegrationFeedback.person_id).in_(group))
+        ):
+            if end is not None and asked_on > end:
+                continue
+            if fb_person not in latest or asked_on > latest[fb_person][0]:
+                latest[fb_person] = (asked_on, answer)
+    # The level at intake is the baseline of progress: read only for people assessed since.
+    assessed = sorted(levels)
+    intake: dict[int, tuple[str, date]] = {}
+    for at in range(0, len(assessed), 5000):
+        intake.update(
+            (pid, (level, created.date()))
+            for pid, level, created in session.exec(
+                select(col(Person.id), col(Person.italian_level), col(Person.created_at)).where(
+                    col(Person.id).in_(assessed[at : at + 5000])
+                )
+            )
+            if pid is not None
+        )
     out = {}
-    for pid in ids:
+    for pid in sorted(set(kinds) | set(levels) | set(latest)):
         level, on = intake.get(pid, (None, None))
         improved = any(p.improved for p in progress(levels[pid], level, on)) if levels[pid] else False
         out[pid] = PersonFacts(frozenset(kinds[pid]), improved, latest.get(pid, (None, ""))[1] == Answer.HELPED.value)

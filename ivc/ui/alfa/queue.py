@@ -17,7 +17,7 @@ from ivc.framework.models import Framework, Qualification
 from ivc.i18n import t
 from ivc.ui.case.list import pick
 from ivc.ui.widgets.feedback import show_error
-from ivc.ui.widgets.pickers import district_codes
+from ivc.ui.widgets.pickers import district_codes, district_label
 from ivc.ui.widgets.text import days_since, label
 
 QUEUE_STATES = [CaseState.VALIDATION, CaseState.VALIDATION_ISSUED, CaseState.CERTIFICATION_QUEUE, CaseState.EXAM]
@@ -37,7 +37,12 @@ def render(actor: Actor, lang: str) -> None:
         )
     c1, c2, c3, c4 = st.columns(4)
     all_label = t("cases.all", lang)
-    district = c1.selectbox(t("cases.filter_district", lang), [all_label, *district_codes()], key="q_district")
+    district = c1.selectbox(
+        t("cases.filter_district", lang),
+        ["", *district_codes()],
+        format_func=lambda d: district_label(d, lang),
+        key="q_district",
+    )
     qualification = c2.selectbox(t("queue.qualification", lang), [all_label, *codes], key="q_qual")
     who = c3.selectbox(
         t("queue.assignee", lang),
@@ -61,7 +66,7 @@ def render(actor: Actor, lang: str) -> None:
                 session,
                 actor,
                 [CaseState(s) for s in chosen_states] or QUEUE_STATES,
-                district=None if district == all_label else district,
+                district=district or None,
                 qualification=None if qualification == all_label else qualification,
                 assignee={"all": None, "mine": actor.username, "unassigned": ""}[who],
                 limit=200,

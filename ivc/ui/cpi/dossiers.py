@@ -12,7 +12,7 @@ from ivc.errors import IVCError
 from ivc.i18n import t
 from ivc.matching.service import open_dossier, search_dossiers
 from ivc.ui.widgets.feedback import show_error
-from ivc.ui.widgets.pickers import district_codes, language_picker
+from ivc.ui.widgets.pickers import district_codes, district_label, language_picker
 from ivc.ui.widgets.text import label
 
 
@@ -28,7 +28,7 @@ def render(actor: Actor, lang: str) -> None:
         district = c1.selectbox(
             t("cases.filter_district", lang),
             ["", *district_codes()],
-            format_func=lambda d: d or t("cases.all", lang),
+            format_func=lambda d: district_label(d, lang),
             key="ds_district",
         )
         with c2:

@@ -19,7 +19,7 @@ from ivc.matching.service import (
     shortlist_rows,
 )
 from ivc.ui.widgets.forms import Form, save_once
-from ivc.ui.widgets.pickers import district_codes
+from ivc.ui.widgets.pickers import district_codes, district_label
 from ivc.ui.widgets.text import label
 
 
@@ -38,7 +38,12 @@ def render(actor: Actor, lang: str) -> None:
         reference = st.text_input(labels["reference"], key=form.key("reference"), max_chars=40)
         title = st.text_input(labels["title"], key=form.key("title"), max_chars=200)
         employer = st.text_input(labels["employer"], key=form.key("employer"), max_chars=200)
-        district = st.selectbox(labels["district"], district_codes(), key=form.key("district"))
+        district = st.selectbox(
+            labels["district"],
+            district_codes(),
+            format_func=lambda d: district_label(d, lang),
+            key=form.key("district"),
+        )
         skills = st.text_area(labels["essential"], key=form.key("skills"), max_chars=5000)
         submitted = st.form_submit_button(t("matching.save", lang), type="primary")
     if submitted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import streamlit as st
 
@@ -12,9 +13,11 @@ from ivc.auth.roles import Actor
 from ivc.case.states import CaseState
 from ivc.database.core import session_scope
 from ivc.errors import PermissionDenied
-from ivc.i18n import NAMES, t
-from ivc.monitoring.service import indicators, suppress
-from ivc.ui.widgets.pickers import district_codes
+from ivc.i18n import t
+from ivc.monitoring.service import snapshot, suppress
+from ivc.person.iso import country_name
+from ivc.ui.widgets.pickers import district_codes, district_label
+from ivc.ui.widgets.text import fmt_datetime, label, language_name
 
 
 def _chart(values: dict[str, int | float], lang: str, *, horizontal: bool = False, counts: bool = True) -> None:
@@ -42,15 +45,21 @@ def render(actor: Actor, lang: str) -> None:
         t("cases.filter_district", lang),
         ["", *district_codes()],
         key="mon_district",
-        format_func=lambda d: d or t("cases.all", lang),
+        format_func=lambda d: district_label(d, lang),
     )
     start, end = period if isinstance(period, tuple) and len(period) == 2 else (None, None)
+    fresh = st.session_state.pop("mon_fresh", False)
     try:
         with session_scope() as session:
-            figures = indicators(session, actor, start=start, end=end, territory=district or None)
+            computed, figures = snapshot(session, actor, fresh=fresh, start=start, end=end, territory=district or None)
     except PermissionDenied:
         st.warning(t("monitoring.denied", lang))
         return
+    c1, c2 = st.columns([4, 1])
+    c1.caption(t("monitoring.computed_at", lang, time=fmt_datetime(computed)))
+    if c2.button(t("monitoring.refresh", lang), key="mon_refresh"):
+        st.session_state["mon_fresh"] = True
+        st.rerun()
     st.metric(t("monitoring.people", lang), suppress(figures["people"]))
     st.subheader(t("monitoring.funnel", lang))
     order = [s.value for s in CaseState]
@@ -66,15 +75,15 @@ def render(actor: Actor, lang: str) -> None:
     c2.metric(t("monitoring.with_mediator", lang), suppress(mediation["with_mediator"]))
     c3.metric(t("monitoring.mediated_hours", lang), mediation["mediated_hours"])
     if mediation["by_language"]:
-        _chart({NAMES.get(k, k): v for k, v in mediation["by_language"].items()}, lang)
+        _chart({language_name(k, lang): v for k, v in mediation["by_language"].items()}, lang)
     st.subheader(t("monitoring.indicators", lang))
     people = [i for i in figures["indicators"] if i.get("unit", "people") == "people"]
-    _chart({i["code"]: i["total"] for i in people}, lang, horizontal=True)
+    _chart({_title(i, lang): i["total"] for i in people}, lang, horizontal=True)
     c1, c2 = st.columns(2)
     chosen = c1.selectbox(
         t("monitoring.indicator", lang),
         [i["code"] for i in people],
-        format_func=lambda code: next(i["label"].get(lang) or i["label"]["it"] for i in people if i["code"] == code),
+        format_func=lambda code: next(_title(i, lang) for i in people if i["code"] == code),
         key="mon_indicator",
     )
     breakdowns = list(next(i for i in people if i["code"] == chosen)["by"])
@@ -85,12 +94,12 @@ def render(actor: Actor, lang: str) -> None:
         key="mon_breakdown",
     )
     values = next(i for i in people if i["code"] == chosen)["by"].get(breakdown, {})
-    _chart(values, lang)
+    _chart({_value(breakdown, k, lang): v for k, v in values.items()}, lang)
     st.dataframe(
         [
             {
                 t("monitoring.code", lang): i["code"],
-                t("monitoring.indicator", lang): i["label"].get(lang) or i["label"]["it"],
+                t("monitoring.indicator", lang): _title(i, lang),
                 t("monitoring.total", lang): suppress(i["total"])
                 if i.get("unit", "people") == "people"
                 else str(i["total"]),
@@ -100,6 +109,29 @@ def render(actor: Actor, lang: str) -> None:
         hide_index=True,
         width="stretch",
     )
+
+
+def _title(indicator: dict[str, Any], lang: str) -> str:
+    return str(indicator["label"].get(lang) or indicator["label"]["it"])
+
+
+def _value(breakdown: str, value: str, lang: str) -> str:
+    """A breakdown's value as people read it: a district's name, a country, a language, yes/no."""
+    if value in ("unknown", "None", ""):
+        return t("monitoring.unknown", lang)
+    if breakdown == "territory":
+        return district_label(value, lang)
+    if breakdown == "gender":
+        return label("genders", value, lang)
+    if breakdown == "citizenship":
+        return country_name(value, lang)
+    if breakdown == "referral_source":
+        return label("referrals", value, lang)
+    if breakdown == "interview_language":
+        return language_name(value, lang)
+    if breakdown in ("vulnerable", "mediated"):
+        return t("monitoring.yes" if value == "True" else "monitoring.no", lang)
+    return value
 
 
 def _position(order: list[str]) -> Callable[[str], int]:

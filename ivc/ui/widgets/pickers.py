@@ -50,8 +50,21 @@ def languages_picker(text: str, key: str, lang: str) -> list[str]:
 def district_codes() -> list[str]:
     """Codes of the districts active today (``reference/territories.yaml``), for the pickers: a
     district added or closed there shows up here without a code change."""
+    return list(district_names())
+
+
+def district_names() -> dict[str, str]:
+    """Code -> name of the districts active today."""
     with session_scope() as session:
-        return [territory.code for territory in active_territories(session)]
+        return {territory.code: territory.name for territory in active_territories(session)}
+
+
+def district_label(code: str | None, lang: str) -> str:
+    """A district as people name it ("3 · Genovese"); "all" for no district."""
+    if not code:
+        return t("cases.all", lang)
+    name = district_names().get(code)
+    return f"{code} · {name}" if name else code
 
 
 def url_choice(
