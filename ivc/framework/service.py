@@ -49,6 +49,20 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def content_digest(directory: Path) -> str | None:
+    """The repertory's content hash from its files' bytes alone (as ``read_repertory`` computes
+    it), without parsing them; None when the directory is not a repertory."""
+    fw_path = directory / "framework.yaml"
+    try:
+        digest = hashlib.sha256(fw_path.read_bytes())
+        for path in sorted((directory / "qualifications").glob("*.yaml")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
 def read_repertory(directory: Path) -> RepertoryBundle:
     """Read and validate a repertory directory; raises ``ValidationFailed`` naming the file."""
     fw_path = directory / "framework.yaml"
@@ -88,7 +102,15 @@ def read_repertory(directory: Path) -> RepertoryBundle:
 
 def import_repertory(session: Session, directory: Path) -> tuple[Framework, bool]:
     """Import a repertory version. Returns (framework, created). Re-importing the same content is a
-    no-op; different content under an existing version is refused (versions are immutable)."""
+    no-op (recognised from the files' bytes, without parsing them: every process start calls this);
+    different content under an existing version is refused (versions are immutable)."""
+    sha = content_digest(directory)
+    if sha is not None:
+        same = session.exec(
+            select(Framework).where(Framework.kind == "repertory", Framework.content_sha256 == sha)
+        ).first()
+        if same is not None:
+            return same, False
     bundle = read_repertory(directory)
     spec = bundle.framework
     existing = session.exec(

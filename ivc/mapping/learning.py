@@ -1,5 +1,8 @@
 """Learning from operators: accepted phrasings become synonyms of a concept; undoing or rejecting
-the claim withdraws them. Kept apart from the suggester so the claim service can call it."""
+the claim withdraws them. Kept apart from the suggester so the claim service can call it.
+
+A phrase's lemmas are computed once, when it is accepted, and stored with it: loading the learned
+phrasings in a new process then builds no analyser for their languages."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from ivc.auth.roles import Actor
 from ivc.claim.models import ClaimStatus, CompetenceClaim
 from ivc.experience.models import Experience
 from ivc.framework.models import Competence
+from ivc.mapping.analysis import lemmas
 from ivc.mapping.models import LearnedPhrase
 
 
@@ -43,12 +47,19 @@ def learn(
             if row is None:
                 session.add(
                     LearnedPhrase(
-                        concept_key=concept_key, lang=lang, phrase=phrase, source=source, created_by=actor.username
+                        concept_key=concept_key,
+                        lang=lang,
+                        phrase=phrase,
+                        source=source,
+                        created_by=actor.username,
+                        lemmas=lemmas(phrase, lang),
                     )
                 )
                 changed += 1
             elif not row.active:
                 row.active, row.source = True, source
+                if row.lemmas is None:
+                    row.lemmas = lemmas(phrase, lang)
                 session.add(row)
                 changed += 1
     else:

@@ -29,7 +29,9 @@ class EscoSuggestion(Tracked, table=True):
 
 
 class LearnedPhrase(SQLModel, table=True):
-    """A phrasing accepted by an operator for a concept (competence code or ESCO URI)."""
+    """A phrasing accepted by an operator for a concept (competence code or ESCO URI), with its
+    lemmas computed when it was accepted: a new process loads them without building the
+    language's analysers."""
 
     __table_args__ = (UniqueConstraint("concept_key", "lang", "phrase"),)
 
@@ -41,3 +43,4 @@ class LearnedPhrase(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     active: bool = True
+    lemmas: list[str] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))

@@ -50,16 +50,31 @@ def concept_index(session: Session) -> ConceptIndex:
 
 @lru_cache(maxsize=4)
 def _learned(version: tuple[int, int, int, str]) -> Learned:
+    """The active learned phrasings as lemma sequences, read as stored: no analyser is built. Rows
+    accepted before lemmas were stored get them here, once, and keep them."""
     from ivc.database.core import session_scope
 
     learned: Learned = {}
     with session_scope() as session:
-        rows = session.exec(select(LearnedPhrase).where(col(LearnedPhrase.active).is_(True))).all()
-        for row in rows:
-            seq = tuple(lemmas(row.phrase, row.lang))
+        rows = session.exec(
+            select(LearnedPhrase.id, LearnedPhrase.concept_key, LearnedPhrase.lemmas).where(
+                col(LearnedPhrase.active).is_(True)
+            )
+        ).all()
+        for row_id, key, stored in rows:
+            seq = tuple(stored) if stored is not None else _store_lemmas(session, row_id)
             if seq:
-                learned.setdefault(seq[0], []).append((seq, row.concept_key))
+                learned.setdefault(seq[0], []).append((seq, key))
     return learned
+
+
+def _store_lemmas(session: Session, row_id: int | None) -> tuple[str, ...]:
+    row = session.get(LearnedPhrase, row_id)
+    if row is None:
+        return ()
+    row.lemmas = lemmas(row.phrase, row.lang)
+    session.add(row)
+    return tuple(row.lemmas)
 
 
 def suggester(session: Session) -> Suggester:

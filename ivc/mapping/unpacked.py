@@ -1,0 +1,31 @@
+"""Model files unpacked once into the data directory, so that later processes load them without
+decompressing or decoding: the language identifier's arrays, simplemma's dictionaries, the
+sentence encoder's weights. Each lives in a directory named after the file it comes from (its
+package version and size), written under a temporary name and renamed, so concurrent processes
+never read half a file. Any failure leaves the caller on the package's own loader."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def cache_dir(name: str, source: Path, version: str) -> Path:
+    """Where the unpacked form of ``source`` lives (a new name when the package changes)."""
+    from ivc.config import get_settings
+
+    size = source.stat().st_size
+    return get_settings().data_dir / "index" / "unpacked" / f"{name}-{version}-{size}"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
