@@ -375,13 +375,13 @@ def suggest(
     """Suggest competences and ESCO skills/occupations for a text read from standard input."""
     import json
 
-    from ivc.bootstrap import bootstrap
     from ivc.database.core import session_scope
     from ivc.mapping.service import suggest_text
 
     raw = sys.stdin.buffer.read(5 * 1024 * 1024 + 1)
     text = raw.decode("utf-8", errors="replace")
-    bootstrap()
+    # The database was brought up to date before the command (``_ready``); the index is built
+    # on first use if the frameworks changed since.
     with session_scope() as session:
         result = suggest_text(session, text, lang=lang, framework=framework, top=top)
     if as_json:
