@@ -290,14 +290,23 @@ def _labels(session: Session, keys: set[str]) -> dict[str, str]:
     return {k: v.get("it") or v.get("en") or next(iter(v.values())) for k, v in found.items()}
 
 
-def gap_action(session: Session, key: str, profile: Profile | None = None) -> str:
-    """The cheapest way to close a missing skill: an open IVC step, or the repertory's training."""
-    comp = session.exec(select(Competence).where(Competence.code == key)).first()
-    if comp is None:  # an ESCO skill: the repertory competence that links to it (portable, small table)
-        comp = next(
-            (c for c in session.exec(select(Competence).order_by(col(Competence.id).desc())) if key in c.esco_skills),
-            None,
-        )
+class _GapIndex:
+    """The repertory's competences by code and by the ESCO skills they link to, read once for a
+    whole matching (a match explains hundreds of missing skills)."""
+
+    def __init__(self, session: Session) -> None:
+        self.by_code: dict[str, Competence] = {}
+        self.by_uri: dict[str, Competence] = {}
+        for comp in session.exec(select(Competence).order_by(col(Competence.id))):
+            self.by_code.setdefault(comp.code, comp)
+            for uri in comp.esco_skills:
+                self.by_uri[uri] = comp  # the latest competence linking a skill answers for it
+
+    def action(self, key: str, profile: Profile | None = None) -> str:
+        return _gap(key, self.by_code.get(key) or self.by_uri.get(key), profile)
+
+
+def _gap(key: str, comp: Competence | None, profile: Profile | None) -> str:
     if comp is None:
         return f"formazione sul tema '{key.rsplit('/', 1)[-1]}' (CPIA o formazione regionale)"
     held = profile.skills.get(comp.code) if profile is not None else None
@@ -306,8 +315,14 @@ def gap_action(session: Session, key: str, profile: Profile | None = None) -> st
     return f"percorso di formazione regionale per {comp.code} — {text_in(comp.title, 'it')}"
 
 
+def gap_action(session: Session, key: str, profile: Profile | None = None) -> str:
+    """The cheapest way to close a missing skill: an open IVC step, or the repertory's training."""
+    comp = session.exec(select(Competence).where(Competence.code == key).order_by(col(Competence.id))).first()
+    return _gap(key, comp, profile) if comp is not None else _GapIndex(session).action(key, profile)
+
+
 def _explain(
-    session: Session, wanted: dict[str, float], profile: Profile, labels: dict[str, str]
+    gaps: _GapIndex, wanted: dict[str, float], profile: Profile, labels: dict[str, str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     matched = [
         {
@@ -324,7 +339,7 @@ def _explain(
     missing = [
         {"skill": k, "label": labels.get(k, k)} for k, w in wanted.items() if w >= ESSENTIAL and k not in profile.skills
     ]
-    return matched, missing, [gap_action(session, m["skill"], profile) for m in missing]
+    return matched, missing, [gaps.action(m["skill"], profile) for m in missing]
 
 
 def vacancy_wants(session: Session, vacancy: Vacancy) -> dict[str, float]:
@@ -334,6 +349,27 @@ def vacancy_wants(session: Session, vacancy: Vacancy) -> dict[str, float]:
     }
 
 
+def _holders(session: Session, keys: set[str]) -> Any:
+    """A subquery of the cases that hold one of ``keys`` (competence codes, ESCO skill URIs) in
+    some way: a claim on a competence with that code or linked to that skill, or an accepted ESCO
+    suggestion. A document in force carries only competences claimed on its case, so these find
+    every dossier where one of the keys can count; ``profiles`` then decides how much."""
+    comps = [
+        comp_id or 0
+        for comp_id, code, esco in session.exec(select(Competence.id, Competence.code, Competence.esco_skills))
+        if code in keys or not keys.isdisjoint(esco)
+    ]
+    return (
+        select(CompetenceClaim.case_id)
+        .where(col(CompetenceClaim.competence_id).in_(comps))
+        .union(
+            select(EscoSuggestion.case_id).where(
+                col(EscoSuggestion.uri).in_(sorted(keys)), EscoSuggestion.status == "accepted"
+            )
+        )
+    )
+
+
 def match_vacancy(session: Session, vacancy_id: int, actor: Actor, top: int = 20) -> list[Match]:
     """Consented dossiers ranked for a vacancy, best first, each with its explanation."""
     _require(actor)
@@ -341,15 +377,26 @@ def match_vacancy(session: Session, vacancy_id: int, actor: Actor, top: int = 20
     if vacancy is None:
         raise NotFound(f"no vacancy {vacancy_id}", entity="vacancy", key=vacancy_id)
     wanted = vacancy_wants(session, vacancy)
-    people = profiles(session, actor=actor)
+    if not wanted:
+        return []
+    # Ranked on the dossiers holding a wanted skill, read for those skills only; the few shown
+    # are then read whole, for their explanation. Nobody is listed for the district alone.
+    holders = select(Case.id).where(col(Case.id).in_(_holders(session, set(wanted))))
+    holding = [cid or 0 for cid in session.exec(holders)]
+    people = profiles(session, holding, actor=actor, keys=set(wanted), with_evidence=False)
     index = MatchIndex(people)
+    best = index.top(wanted, top, territory=vacancy.territory, italian=vacancy.italian_level)
+    whole = {p.case_id: p for p in profiles(session, [people[i].case_id for i, _ in best], actor=actor)}
     labels = _labels(session, set(wanted))
+    gaps = _GapIndex(session)
     out = []
-    for i, score in index.top(wanted, top, territory=vacancy.territory, italian=vacancy.italian_level):
-        p = people[i]
+    for i, score in best:
+        p = whole.get(people[i].case_id)
+        if p is None:  # consent withdrawn between the two reads
+            continue
         basis = consents.authorise_view(session, actor, p.person_id, "job_matching")
         consents.log_view(session, actor, basis, p.person_id, f"matching: vacancy {vacancy.reference}", p.case_id)
-        matched, missing, gap = _explain(session, wanted, p, labels)
+        matched, missing, gap = _explain(gaps, wanted, p, labels)
         out.append(
             Match(
                 round(score, 4),
@@ -382,12 +429,13 @@ def match_person(session: Session, case_id: int, actor: Actor, top: int = 20) ->
     basis = consents.authorise_view(session, actor, p.person_id, "job_matching")
     consents.log_view(session, actor, basis, p.person_id, "matching: person", case_id)
     single = MatchIndex([p])  # built once, scored against every vacancy and occupation
+    gaps = _GapIndex(session)
     vacancies = []
     for vacancy in session.exec(select(Vacancy).where(col(Vacancy.open).is_(True))).all():
         wanted = vacancy_wants(session, vacancy)
         score = float(single.scores(wanted, territory=vacancy.territory, italian=vacancy.italian_level)[0])
         if score > 0:
-            matched, missing, gap = _explain(session, wanted, p, _labels(session, set(wanted)))
+            matched, missing, gap = _explain(gaps, wanted, p, _labels(session, set(wanted)))
             vacancies.append(
                 Match(
                     round(score, 4),
@@ -412,7 +460,7 @@ def match_person(session: Session, case_id: int, actor: Actor, top: int = 20) ->
     occ_matches = []
     for score, occ, wanted in ranked[:top]:
         skill_labels = _labels(session, set(wanted))
-        matched, missing, gap = _explain(session, wanted, p, skill_labels)
+        matched, missing, gap = _explain(gaps, wanted, p, skill_labels)
         occ_matches.append(
             Match(round(score, 4), {"occupation": occ, "label": labels.get(occ, occ)}, matched, missing[:10], gap[:3])
         )
@@ -733,24 +781,7 @@ def search_dossiers(
             )
         )
     if wanted:
-        keys = set(wanted)
-        comps = [
-            comp_id or 0
-            for comp_id, code, esco in session.exec(select(Competence.id, Competence.code, Competence.esco_skills))
-            if code in keys or not keys.isdisjoint(esco)
-        ]
-        # A document in force carries only competences that were claimed on the case, so the
-        # claims (whatever their status) and the accepted suggestions find every holder.
-        holders = (
-            select(CompetenceClaim.case_id)
-            .where(col(CompetenceClaim.competence_id).in_(comps))
-            .union(
-                select(EscoSuggestion.case_id).where(
-                    col(EscoSuggestion.uri).in_(sorted(keys)), EscoSuggestion.status == "accepted"
-                )
-            )
-        )
-        candidates = candidates.where(col(Case.id).in_(holders))
+        candidates = candidates.where(col(Case.id).in_(_holders(session, set(wanted))))
     rows = [(cid or 0, pid) for cid, pid in session.exec(candidates)]
     labels = _labels(session, set(wanted))
     hits: list[DossierHit] = []
