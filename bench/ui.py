@@ -984,7 +984,7 @@ def cpi(browser: Any, url: str, cookies: bool, res: Results, runs: int, shots: P
             min(runs, 10),
             lambda i: res.add(
                 "cpi_load",
-                "Fascicoli CPI: page load (new page, no filter)",
+                "Fascicoli CPI: page load (new page, the advisor's district)",
                 d.load("/fascicoli", ready, "Fascicoli CPI page load"),
             ),
         )

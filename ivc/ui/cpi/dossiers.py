@@ -25,11 +25,17 @@ def render(actor: Actor, lang: str) -> None:
         occupation = c2.text_input(t("dossiers.occupation", lang), max_chars=200, key="ds_occupation")
         qualification = c3.text_input(t("dossiers.qualification", lang), max_chars=40, key="ds_qual")
         c1, c2 = st.columns(2)
+        options = ["", *district_codes()]
+        # The advisor's own district first; people who consented to the CPI network can be
+        # matched anywhere in the region, so "all" stays one click away.
+        own = sorted(actor.districts)[0] if len(actor.districts) == 1 else ""
         district = c1.selectbox(
             t("cases.filter_district", lang),
-            ["", *district_codes()],
+            options,
+            index=options.index(own) if own in options else 0,
             format_func=lambda d: district_label(d, lang),
             key="ds_district",
+            help=t("dossiers.district_help", lang),
         )
         with c2:
             language = language_picker(t("dossiers.language", lang), "ds_language", lang)
