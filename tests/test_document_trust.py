@@ -54,25 +54,25 @@ NEEDLES = {
     "documento_validazione": [
         "Documento di validazione",
         "Ben Salah",
-        "1986-04-12",
+        "12/04/1986",  # dates dd/mm/yyyy (issue #19)
         "Sfax",
         "Regione Liguria",
         "Decreto n. 522/2018",
-        "EQF 3",
+        "Livello EQF: 3",
         "ADA",
-        "colloquio_tecnico",
+        "Colloquio tecnico",  # codes by their label
         "Cuoca in un ristorante",
     ],
     "certificato": [
         "Certificato di competenze",
         "Ben Salah",
-        "1986-04-12",
+        "12/04/1986",  # dates dd/mm/yyyy (issue #19)
         "Regione Liguria",
         "Commissione",
         "Presidente",
         "Data dell'esame",
-        "prova_prestazionale",
-        "EQF 3",
+        "Prova prestazionale",
+        "Livello EQF: 3",
     ],
 }
 

@@ -55,7 +55,7 @@ def test_issued_pdf_carries_the_minimum_elements(session: Session) -> None:
     for needle in (
         "Documento di validazione",
         "Ben Salah",
-        "1986-04-12",
+        "12/04/1986",  # dd/mm/yyyy
         "Sfax",
         "Regione Liguria",
         doc.number,

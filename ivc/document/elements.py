@@ -82,3 +82,33 @@ REQUIRED: dict[DocumentType, list[Check]] = {
 def missing_elements(doc_type: DocumentType, payload: Payload) -> list[str]:
     """Names of the required elements the payload lacks; empty when it may be issued."""
     return [name for name, check in REQUIRED[doc_type] if not check(payload)]
+
+
+# The label (``labels.<key>`` in ``certificates/texts/<lang>.yaml``) under which each element is
+# printed on the document; every required element has one (tested on the rendered pages).
+LABELS: dict[str, str] = {
+    "holder.given_name": "name",
+    "holder.family_name": "name",
+    "holder.birth_date": "birth",
+    "holder.birth_place": "birth",
+    "ente_titolare.name": "ente_titolare",
+    "ente_titolato.name": "ente_titolato",
+    "ente_titolato.authorisation_act.number": "authorisation",
+    "ente_titolato.authorisation_act.date": "authorisation",
+    "competences": "competences",
+    "competences[].title": "competences",
+    "competences[].repertory": "repertory",
+    "competences[].qualification": "qualification",
+    "competences[].learned": "learned",
+    "competences[].assessed": "assessed",
+    "competences[].ada": "ada",
+    "qualifications[].title": "qualification",
+    "qualifications[].description": "description",
+    "qualifications[].eqf_level": "eqf",
+    "experiences": "experiences",
+    "number": "number",
+    "issued_at": "issued_on",
+    "place": "place",
+    "commission": "commission",
+    "exam_date": "exam_date",
+}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from ivc.assessment import service as assessments
+from ivc.auth.models import User
 from ivc.case import service as cases
 from ivc.case.models import Case
 from ivc.case.states import DocumentType
@@ -34,6 +35,15 @@ _STATUSES: dict[DocumentType, frozenset[str]] = {
 
 def _month(d: Any) -> str | None:
     return d.strftime("%Y-%m") if d else None
+
+
+def _person_of(session: Session, username: str, role: str | None = None) -> dict[str, Any]:
+    """A staff member as a document names them: full name and role (the username kept for the
+    register); someone who is not a user (an external president) is named as written."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        return {"name": username, "role": role, "username": None}
+    return {"name": user.full_name, "role": role or user.role, "username": user.username}
 
 
 def build_payload(
@@ -177,6 +187,9 @@ def build_payload(
         ],
         "evidence": evidence,
         "completeness": "full" if competences and len(competences) >= in_scope else "partial",
+        # Who signs for the issuing body (the operator for the transparency document, the ALFA
+        # reviewer for the public deeds).
+        "signatory": _person_of(session, issued_by),
     }
     if doc_type is DocumentType.CERTIFICATE:
         exam = assessments.exam_for_case(session, case.id or 0)
@@ -185,6 +198,11 @@ def build_payload(
                 "president": exam.president,
                 "method_expert": exam.method_expert,
                 "sector_expert": exam.sector_expert,
+                "members": [
+                    _person_of(session, exam.president, "president"),
+                    _person_of(session, exam.method_expert, "method_expert"),
+                    _person_of(session, exam.sector_expert, "sector_expert"),
+                ],
             }
             payload["exam_date"] = exam.scheduled_for.isoformat()
     return payload

@@ -13,10 +13,8 @@ import io
 import itertools
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pypdf import PdfReader, PdfWriter
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
@@ -26,10 +24,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ivc.config import get_settings
-from ivc.document import typography
+from ivc.document import typography, wording
 from ivc.document.credentials import verify_link
 from ivc.document.typography import BOLD, REGULAR, fonts, is_rtl, markup, visual, wrap_rtl
+from ivc.document.wording import texts
 from ivc.framework.models import text_in
 
 BLUE = colors.HexColor("#0b4f8a")
@@ -37,15 +35,6 @@ GREY = colors.HexColor("#555555")
 LIGHT = colors.HexColor("#eef3f8")
 ATTACHMENT = "ivc-document.json"
 _WIDTH = A4[0] - 36 * mm
-
-
-@lru_cache(maxsize=16)
-def texts(lang: str) -> dict[str, Any]:
-    path: Path = get_settings().certificates_dir / "texts" / f"{lang}.yaml"
-    if not path.is_file():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
 
 
 def second_language(person_language: str) -> str:
@@ -61,7 +50,15 @@ def _styles() -> dict[str, ParagraphStyle]:
         "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=16, leading=20, textColor=BLUE),
         "h1b": ParagraphStyle("h1b", parent=base, fontSize=11.5, leading=15, textColor=GREY),
         "h2": ParagraphStyle(
-            "h2", parent=base, fontName=BOLD, fontSize=11, leading=15, spaceBefore=9, spaceAfter=3, textColor=BLUE
+            "h2",
+            parent=base,
+            fontName=BOLD,
+            fontSize=11,
+            leading=15,
+            spaceBefore=9,
+            spaceAfter=3,
+            textColor=BLUE,
+            keepWithNext=1,
         ),
         "bold": ParagraphStyle("bold", parent=base, fontName=BOLD),
     }
@@ -112,22 +109,42 @@ class QrFlowable(Flowable):
             self.canv.rect((c + self.BORDER) * box, y, n * box, box * 1.05, stroke=0, fill=1)
 
 
-def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, Any] | None = None) -> bytes:
+def render_pdf(
+    payload: dict[str, Any], second_lang: str, attachment: dict[str, Any] | None = None, *, sealed: bool = False
+) -> bytes:
+    """The PDF of a document payload, Italian beside ``second_lang``. ``sealed`` says the PDF will
+    carry the body's PAdES seal (the signature block says so)."""
     fonts()
     st = _styles()
     doc_type = payload["type"]
     it, other = texts("it"), texts(second_lang) or texts("en")
 
+    def names(key: str) -> tuple[str, str]:
+        a = it.get("labels", {}).get(key, key)
+        b = other.get("labels", {}).get(key) or texts("en").get("labels", {}).get(key, "")
+        return a, b if b != a else ""
+
     def label(key: str) -> str:
-        a, b = it.get("labels", {}).get(key, key), other.get("labels", {}).get(key, "")
-        return markup(a, True) + (" / " + markup(b, True) if b and b != a else "")
+        a, b = names(key)
+        return markup(a, True) + (" / " + markup(b, True) if b else "")
 
     def cell(key: str, value: Any) -> list[Any]:
-        a, b = it.get("labels", {}).get(key, key), other.get("labels", {}).get(key, "")
+        a, b = names(key)
         name_cell: list[Flowable] = [Paragraph(markup(a, True), st["small"])]
-        if b and b != a:
+        if b:
             name_cell += _para(b, st["small"])
-        return [name_cell, _para(value, st["base"])]
+        return [name_cell, _para(value or "—", st["base"])]
+
+    def line(key: str, value: Any, style: str = "base") -> Paragraph:
+        """One labelled line, the label in Italian (the act's language)."""
+        return Paragraph(markup(wording.label(key), True) + ": " + markup(value or "—"), st[style])
+
+    def translation(titles: Any, style: str) -> list[Flowable]:
+        found = wording.translated(titles, second_lang)
+        if found is None:
+            return []
+        text, lang = found
+        return _para(f"{text} ({wording.label('translation', lang)})", st[style])
 
     title = it.get(doc_type, {}).get("title", doc_type)
     link = verify_link(payload)
@@ -144,11 +161,12 @@ def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, 
 
     holder = payload["holder"]
     name = f"{holder['given_name']} {holder['family_name']}"
-    birth = ", ".join(x for x in (holder.get("birth_date"), holder.get("birth_place")) if x) or None
+    birth = ", ".join(x for x in (wording.day(holder.get("birth_date")), holder.get("birth_place")) if x) or None
     act = payload["ente_titolato"]["authorisation_act"]
     rows = [
         cell("number", payload["number"]),
-        cell("issued_on", f"{payload['issued_at'][:10]} — {payload.get('place') or ''}"),
+        cell("issued_on", wording.day(payload["issued_at"])),
+        cell("place", payload.get("place")),
         cell("name", name),
     ]
     if holder.get("name_native"):
@@ -158,12 +176,15 @@ def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, 
         cell("codice_fiscale", holder.get("codice_fiscale")),
         cell("ente_titolare", payload["ente_titolare"]["name"]),
         cell("ente_titolato", payload["ente_titolato"]["name"]),
-        cell("authorisation", f"{act['number']} ({act['date']})"),
+        cell("authorisation", f"{act['number']} ({wording.day(act['date'])})"),
     ]
     if payload.get("commission"):
         c = payload["commission"]
-        rows.append(cell("commission", f"{c['president']}; {c['method_expert']}; {c['sector_expert']}"))
-        rows.append(cell("exam_date", payload.get("exam_date")))
+        members = c.get("members") or [
+            {"name": c[role], "role": role} for role in ("president", "method_expert", "sector_expert")
+        ]
+        rows.append(cell("commission", "; ".join(f"{wording.code('roles', m['role'])}: {m['name']}" for m in members)))
+        rows.append(cell("exam_date", wording.day(payload.get("exam_date"))))
     table = Table(rows, colWidths=[58 * mm, _WIDTH - 58 * mm])
     table.setStyle(
         TableStyle(
@@ -176,48 +197,73 @@ def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, 
     )
     story.append(table)
 
+    repertory = wording.repertory(payload["framework"])
     for q in payload["qualifications"]:
         story.append(Paragraph(label("qualification"), st["h2"]))
         story += _para(f"{q['code']} — {text_in(q['title'], 'it')}", st["bold"], bold=True)
-        if second_lang != "it":
-            story += _para(text_in(q["title"], second_lang, "en"), st["h1b"])
-        story += _para(text_in(q["description"], "it"), st["base"])
-        refs = [f"{payload['framework']['code']} {payload['framework']['version']}", f"EQF {q['eqf_level']}"]
-        for key, name_ in (("ateco", "ATECO"), ("cp_istat", "CP ISTAT"), ("ada", "ADA")):
+        story += translation(q["title"], "h1b")
+        story.append(line("description", text_in(q["description"], "it")))
+        story.append(line("repertory", repertory, "small"))
+        story.append(line("eqf", q["eqf_level"], "small"))
+        for key in ("ateco", "cp_istat"):
             if q.get(key):
-                refs.append(f"{name_} {', '.join(q[key])}")
-        story.append(Paragraph(markup(" · ".join(refs)), st["small"]))
+                story.append(line(key, ", ".join(q[key]), "small"))
+        if q.get("ada"):
+            story.append(line("ada", wording.ada(q["ada"]), "small"))
 
     story.append(Paragraph(label("competences"), st["h2"]))
     for c in payload["competences"]:
         block: list[Flowable] = _para(f"{c['code']} — {text_in(c['title'], 'it')}", st["bold"], bold=True)
-        if second_lang != "it":
-            block += _para(text_in(c["title"], second_lang, "en"), st["base"])
+        block += translation(c["title"], "base")
         learned = "; ".join(
-            f"{x['what']} ({x.get('where') or ''} {x.get('from') or ''}–{x.get('to') or ''})" for x in c["learned"]
+            ", ".join(
+                x
+                for x in (
+                    e.get("what"),
+                    e.get("where"),
+                    wording.period(e.get("from"), e.get("to")),
+                    wording.code("learning_contexts", e.get("learning_context")),
+                )
+                if x
+            )
+            for e in c["learned"]
         )
         block.append(Paragraph(label("learned") + ": " + markup(learned or "—"), st["base"]))
         assessed = "; ".join(
-            f"{a['method']} {a.get('date') or ''} {a.get('outcome') or ''}".strip() for a in c["assessed"]
+            ", ".join(
+                x
+                for x in (
+                    wording.code("methods", a.get("method")),
+                    wording.day(a.get("date")),
+                    wording.code("outcomes", a.get("outcome")),
+                )
+                if x
+            )
+            for a in c["assessed"]
         )
         block.append(Paragraph(label("assessed") + ": " + markup(assessed or "—"), st["base"]))
-        refs = []
+        refs = [
+            f"{wording.label('qualification')}: {c.get('qualification') or '—'}",
+            f"{wording.label('repertory')}: {repertory}",
+        ]
         if c.get("ada"):
-            refs.append(f"ADA {', '.join(c['ada'])}")
+            refs.append(f"{wording.label('ada')}: {wording.ada(c['ada'])}")
         if c.get("esco_skills"):
-            refs.append(f"ESCO {', '.join(u.rsplit('/', 1)[-1][:8] for u in c['esco_skills'])}")
-        if refs:
-            block.append(Paragraph(markup(" · ".join(refs)), st["small"]))
+            refs.append(f"ESCO: {', '.join(u.rsplit('/', 1)[-1][:8] for u in c['esco_skills'])}")
+        block.append(Paragraph(markup(" · ".join(refs)), st["small"]))
         story.append(KeepTogether([*block, Spacer(1, 5)]))
 
     if doc_type == "documento_trasparenza":
         story.append(Paragraph(label("experiences"), st["h2"]))
         for e in payload["experiences"]:
             block = _para(
-                f"{e['title']} — {e.get('place') or ''} ({e.get('from') or ''}–{e.get('to') or ''})",
+                ", ".join(x for x in (e["title"], e.get("place"), wording.period(e.get("from"), e.get("to"))) if x),
                 st["bold"],
                 bold=True,
             )
+            context = wording.code("learning_contexts", e.get("learning_context"))
+            kind = wording.code("experience_kinds", e.get("kind"))
+            block.append(line("learning_context", f"{context} ({kind})" if kind else context))
             block += _para(e.get("text_it") or "", st["base"])
             if e.get("text_original"):
                 block += _para(e["text_original"], st["small"])
@@ -226,13 +272,14 @@ def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, 
         if not payload["evidence"]:
             story.append(Paragraph("—", st["small"]))
         for ev in payload["evidence"]:
-            story.append(
-                Paragraph(
-                    markup(f"#{ev['id']} {ev['title']} ({ev['type']}) — sha256 {ev['sha256'][:16]}…"), st["small"]
-                )
-            )
+            kind = wording.code("evidence_types", ev["type"])
+            text = f"#{ev['id']} {ev['title']} — {wording.label('evidence_kind')}: {kind} — sha256 {ev['sha256'][:16]}…"
+            story.append(Paragraph(markup(text), st["small"]))
+
+    story.append(signature_block(payload, sealed, st, label))
 
     hint = f"{it.get('labels', {}).get('verify_hint', '')} · {link}"
+    titolato = payload["ente_titolato"]["name"]
 
     def page(canvas: Any, document: Any) -> None:
         canvas.saveState()
@@ -242,19 +289,19 @@ def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, 
         canvas.drawString(18 * mm, A4[1] - 16 * mm, payload["ente_titolare"]["name"])
         canvas.setFont(REGULAR, 7.5)
         canvas.setFillColor(GREY)
-        canvas.drawString(18 * mm, A4[1] - 19.5 * mm, "Ente pubblico titolare — D.Lgs 13/2013")
+        canvas.drawString(18 * mm, A4[1] - 19.5 * mm, wording.label("issuer_role"))
         canvas.setFillColor(BLUE)
         canvas.setFont(BOLD, 10)
-        canvas.drawRightString(A4[0] - 18 * mm, A4[1] - 16 * mm, "ALFA Liguria")
+        canvas.drawRightString(A4[0] - 18 * mm, A4[1] - 16 * mm, titolato)
         canvas.setFont(REGULAR, 7.5)
         canvas.setFillColor(GREY)
-        canvas.drawRightString(
-            A4[0] - 18 * mm, A4[1] - 19.5 * mm, "Agenzia regionale per il Lavoro, la Formazione e l'Accreditamento"
-        )
+        canvas.drawRightString(A4[0] - 18 * mm, A4[1] - 19.5 * mm, wording.label("awarding_role"))
         canvas.setStrokeColor(colors.HexColor("#d5dde6"))
         canvas.line(18 * mm, 14 * mm, A4[0] - 18 * mm, 14 * mm)
         canvas.setFont(REGULAR, 7)
-        canvas.drawString(18 * mm, 10 * mm, f"{payload['number']} · {payload['verification_code']}")
+        canvas.drawString(
+            18 * mm, 10 * mm, f"{wording.label('number')} {payload['number']} · {payload['verification_code']}"
+        )
         canvas.drawString(18 * mm, 6.5 * mm, visual(hint)[:140])
         canvas.drawRightString(
             A4[0] - 18 * mm, 10 * mm, f"{it.get('labels', {}).get('page', 'Pagina')} {document.page}"
@@ -280,6 +327,37 @@ def render_pdf(payload: dict[str, Any], second_lang: str, attachment: dict[str, 
     if attachment is None:
         return buf.getvalue()
     return attach_json(buf.getvalue(), attachment)
+
+
+def signature_block(payload: dict[str, Any], sealed: bool, st: dict[str, ParagraphStyle], label: Any) -> Flowable:
+    """Place and date, the signatory's name and role for the issuing body, and the note of the
+    electronic signature (and of the PAdES seal when the PDF is sealed)."""
+    signer = payload.get("signatory") or {"name": payload.get("issued_by"), "role": None}
+    role = wording.code("roles", signer.get("role")) if signer.get("role") else ""
+    body = payload["ente_titolato"]["name"]
+    note = wording.label("signature_sealed" if sealed else "signature_json")
+    where_when = f"{payload.get('place') or ''}, {wording.day(payload['issued_at'])}"
+    rows = [
+        [Paragraph(label("place_date"), st["small"]), _para(where_when, st["base"])],
+        [
+            Paragraph(label("signatory"), st["small"]),
+            [
+                *_para(signer.get("name") or "—", st["bold"], bold=True),
+                *_para(", ".join(x for x in (role, body) if x), st["base"]),
+            ],
+        ],
+    ]
+    table = Table(rows, colWidths=[58 * mm, _WIDTH - 58 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.6, BLUE),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d5dde6")),
+            ]
+        )
+    )
+    return KeepTogether([Spacer(1, 10), table, Spacer(1, 3), Paragraph(markup(note), st["small"])])
 
 
 def attach_json(pdf: bytes, data: dict[str, Any], name: str = ATTACHMENT) -> bytes:

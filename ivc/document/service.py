@@ -60,8 +60,9 @@ def _prepare(payload: dict[str, Any], did: str, lang: str) -> tuple[dict[str, An
         europass = credentials.europass(payload, did)
         signed["europass"] = europass
         signed["europass_jwt"] = sign_jwt(europass)
-    pdf = render_pdf(payload, lang, attachment=signed["twin"])
-    if pades.enabled():
+    sealed = pades.enabled()
+    pdf = render_pdf(payload, lang, attachment=signed["twin"], sealed=sealed)
+    if sealed:
         pdf = pades.seal(pdf)
     return signed, pdf
 

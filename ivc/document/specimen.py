@@ -37,4 +37,7 @@ def specimen(payload: dict[str, Any], language: str) -> dict[str, Any]:
     if "commission" in out:
         out["commission"] = {"president": "Presidente", "method_expert": "Esperto di metodo",
                              "sector_expert": "Esperto di settore"}  # fmt: skip
+        out["commission"]["members"] = [
+            {"name": name, "role": role, "username": None} for role, name in out["commission"].items()
+        ]
     return out
