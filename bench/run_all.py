@@ -143,6 +143,12 @@ def main() -> None:
             "Recall@5 and MRR per language on `bench/nlp/evalset.yaml`, beside TF-IDF over the same concepts. "
             "Target: warm suggestion ≤ 50 ms for a 200-word text against full ESCO plus the repertory.",
         ),
+        (
+            "Suggestions: cold start with learned phrasings",
+            [py, "bench/nlp/coldstart.py", "--runs", "5" if q else "9"],
+            "`ivc suggest --json` as a whole new process, with 60 learned phrasings in six languages, beside "
+            "`python -c pass` and the same command with none, medians. Target: ≤ 2 s.",
+        ),
         ("Document rendering", [py, "bench/documents.py"], "Target: a 3-page dossier under 150 ms."),
         (
             "Frameworks: full ESCO import and search",

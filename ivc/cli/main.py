@@ -376,7 +376,7 @@ def suggest(
     import json
 
     from ivc.database.core import session_scope
-    from ivc.mapping.service import suggest_text
+    from ivc.mapping.engine import suggest_text
 
     raw = sys.stdin.buffer.read(5 * 1024 * 1024 + 1)
     text = raw.decode("utf-8", errors="replace")
