@@ -1,7 +1,8 @@
 """The suggestion index over every loaded framework: concepts (repertory competences, ESCO skills
 and occupations), their labels in every language, a BM25 inverted index over labels and
-descriptions, a lemma-phrase table for exact phrase matches with spans, and dense multilingual
-sentence embeddings of each concept's label.
+descriptions, a lemma-phrase table for exact phrase matches with spans, dense multilingual
+sentence embeddings of each concept's label, and the relations the frameworks hold (an ESCO
+occupation's essential skills; the ESCO skills a repertory competence links to, both ways).
 
 Built after a framework import and cached on disk under the data directory, keyed by the loaded
 framework versions; a process loads it in well under the 2 s cold-start budget.
@@ -22,11 +23,11 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from ivc.config import get_settings
-from ivc.framework.models import Competence, EscoConcept, Framework, FrameworkLabel, text_in
+from ivc.framework.models import Competence, EscoConcept, EscoRelation, Framework, FrameworkLabel, text_in
 from ivc.mapping import dense
 from ivc.mapping.analysis import lemmas
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 _K1, _B = 1.2, 0.75
 
 
@@ -53,6 +54,8 @@ class ConceptIndex:
     by_key: dict[str, int] = field(default_factory=dict)
     labels_by_lang: dict[str, int] = field(default_factory=dict)
     build_seconds: float = 0.0
+    essential: dict[int, tuple[int, ...]] = field(default_factory=dict)  # occupation -> its essential skills
+    linked_from: dict[int, tuple[int, ...]] = field(default_factory=dict)  # ESCO skill -> competences linking it
 
     def __post_init__(self) -> None:
         self.by_key = {c.key: i for i, c in enumerate(self.concepts)}
@@ -146,13 +149,38 @@ def build(session: Session) -> ConceptIndex:
                 if lang == "en" or concepts[pos].label == concepts[pos].key:
                     concepts[pos].label = text
 
+    essential: dict[int, set[int]] = defaultdict(set)
+    if esco_ids:
+        for occupation, skill in session.exec(
+            select(EscoRelation.occupation_uri, EscoRelation.skill_uri).where(
+                col(EscoRelation.framework_id).in_(esco_ids), EscoRelation.relation_type == "essential"
+            )
+        ):
+            o, k = seen.get(occupation), seen.get(skill)
+            if o is not None and k is not None:
+                essential[o].add(k)
+    by_uri = {c.key: i for i, c in enumerate(concepts) if c.framework == "ESCO"}
+    linked_from: dict[int, set[int]] = defaultdict(set)
+    for i, c in enumerate(concepts):
+        for uri in c.esco_links:
+            if (j := by_uri.get(uri)) is not None:
+                linked_from[j].add(i)
     phrases: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
     for seq, idx in set(label_seqs):
         phrases[seq[0]].append((seq, idx))
     postings, ids, weights = _bm25(docs)
     embeddings = dense.encode_many(dense_texts) if dense.available() else None
     index = ConceptIndex(
-        fingerprint(session), concepts, dict(phrases), postings, ids, weights, embeddings, labels_by_lang=dict(per_lang)
+        fingerprint(session),
+        concepts,
+        dict(phrases),
+        postings,
+        ids,
+        weights,
+        embeddings,
+        labels_by_lang=dict(per_lang),
+        essential={o: tuple(sorted(ks)) for o, ks in essential.items()},
+        linked_from={k: tuple(sorted(cs)) for k, cs in linked_from.items()},
     )
     index.build_seconds = time.perf_counter() - started
     return index

@@ -1,7 +1,17 @@
 """Rank framework concepts for a text: exact label phrases (with spans), BM25 over labels and
 descriptions, and dense multilingual similarity, fused by reciprocal rank (no weights tuned on any
 test set), plus what operators accepted before. Repertory competences also inherit the evidence of
-the ESCO skills they link to, which is how a language the repertory lacks reaches it."""
+the ESCO skills they link to, which is how a language the repertory lacks reaches it.
+
+Relations reach further, as two more rankings in the same fusion: the essential skills of the
+occupations the text is about (ranked as their occupation), and the ESCO skills linked to the
+repertory competences it is about. "About" means recognised by the cut below.
+
+The cut (``AGREEMENT``): in reciprocal-rank fusion no concept found by one signal alone can score
+more than the first place of that signal, 1/(k+1), a quarter of the best possible score. A score
+above that says that at least two independent signals agree (or an operator's phrasing matched):
+the same meaning in every text and language, derived from the fusion, fitted to nothing. The
+default list is what passes it; the rest stays available."""
 
 from __future__ import annotations
 
@@ -19,6 +29,13 @@ MAX_CHARS = 20_000  # longer texts are analysed up to here, and the answer says 
 _RRF_K = 60
 _DENSE_POOL = 300
 _LEARNED_BONUS = 2.0
+_BEST_POSSIBLE = 4.0 / (_RRF_K + 1)
+AGREEMENT = round((1.0 / (_RRF_K + 1)) / _BEST_POSSIBLE, 4)  # 0.25 on the 0–1 score scale
+
+
+def agreed(score: float) -> bool:
+    """True when a suggestion's score says that more than one signal found it (see module doc)."""
+    return score > AGREEMENT + 1e-6
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,7 @@ class Suggester:
     def __init__(self, index: ConceptIndex, learned: Learned | None = None) -> None:
         self.index = index
         self.learned = learned or {}
+        self._links: dict[int, tuple[int, ...]] | None = None
 
     def suggest(self, text: str, *, lang: str = "auto", framework: str | None = None, top: int = 10) -> Result:
         notes: list[str] = []
@@ -106,6 +124,7 @@ class Suggester:
             order = order[similarity[order] > 0.25]
             fused[order] += 1.0 / (_RRF_K + 1 + np.arange(order.size))
         fused += _LEARNED_BONUS * (phrase_score >= 100) / (_RRF_K + 1)
+        self._relations(fused)
         # Competences inherit the best evidence of the ESCO skills they link to.
         for i, concept in enumerate(self.index.concepts):
             if concept.esco_links:
@@ -115,7 +134,7 @@ class Suggester:
                     if i not in spans:
                         best = max(concept.esco_links, key=lambda u: fused[self.index.by_key.get(u, 0)])
                         spans[i] = spans.get(self.index.by_key.get(best, -1), [])
-        best_possible = 4.0 / (_RRF_K + 1)
+        best_possible = _BEST_POSSIBLE
         candidates = np.flatnonzero(fused > 0)
         ranked = candidates[np.argsort(-fused[candidates], kind="stable")]
         out = []
@@ -137,6 +156,35 @@ class Suggester:
             if len(out) >= top:
                 break
         return Result(language, out, notes)
+
+    def _relations(self, fused: np.ndarray) -> None:
+        """Two more rankings fused in: the essential skills of each recognised occupation, ranked
+        as the occupation is; the ESCO skills linked to each recognised repertory competence,
+        ranked as the competence is. Computed from the text's own evidence only (no chains)."""
+        threshold = (1.0 / (_RRF_K + 1)) + 1e-9
+        recognised = np.flatnonzero(fused > threshold)
+        if not recognised.size:
+            return
+        order = recognised[np.argsort(-fused[recognised], kind="stable")]
+        for relation in (self.index.essential, self._linked_skills()):
+            rank_of: dict[int, int] = {}
+            for rank, i in enumerate(order):
+                for j in relation.get(int(i), ()):
+                    rank_of.setdefault(j, rank)
+            extra = np.zeros_like(fused)
+            for j, rank in rank_of.items():
+                extra[j] = 1.0 / (_RRF_K + 1 + rank)
+            fused += extra
+
+    def _linked_skills(self) -> dict[int, tuple[int, ...]]:
+        """Repertory competence -> the ESCO skills it links to (index positions)."""
+        if self._links is None:
+            links: dict[int, list[int]] = {}
+            for skill, competences in self.index.linked_from.items():
+                for c in competences:
+                    links.setdefault(c, []).append(skill)
+            self._links = {c: tuple(ks) for c, ks in links.items()}
+        return self._links
 
     def _phrases(self, text: str, tokens: list[Token], score: np.ndarray, spans: dict[int, list[Span]]) -> None:
         lemmas = [t.lemma for t in tokens]
