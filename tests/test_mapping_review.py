@@ -61,7 +61,7 @@ def _case_with_bricklaying(session: Session):  # type: ignore[no-untyped-def]
 
 
 def test_the_review_list_is_grouped_short_and_shows_passages(session: Session) -> None:
-    actors, case, exp = _case_with_bricklaying(session)
+    _, case, exp = _case_with_bricklaying(session)
     groups = review_list(session, case.id or 0, "it")
     assert [g.experience_id for g in groups] == [exp.id]
     group = groups[0]
