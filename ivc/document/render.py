@@ -2,8 +2,9 @@
 beside the person's language (right-to-left where needed), any script for names, a QR code with
 the verification link, and the signed JSON twin embedded as an attachment.
 
-Rendering is deterministic: fixed metadata (``invariant``), fonts subset the same way, and the
-attachment written by pypdf without time stamps — the same payload always gives the same bytes.
+Rendering is deterministic: fixed metadata (``invariant``, then the issue date as CreationDate),
+fonts subset the same way, and the attachment written by pypdf with the issue date as its only time
+stamp — the same payload always gives the same bytes. The result is PDF/A-3b (``ivc.document.pdfa``).
 Fixed wording comes from ``certificates/texts/<lang>.yaml``.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -24,7 +26,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ivc.document import typography, wording
+from ivc.document import pdfa, typography, wording
 from ivc.document.credentials import verify_link
 from ivc.document.typography import BOLD, REGULAR, fonts, is_rtl, markup, visual, wrap_rtl
 from ivc.document.wording import texts
@@ -35,6 +37,8 @@ GREY = colors.HexColor("#555555")
 LIGHT = colors.HexColor("#eef3f8")
 ATTACHMENT = "ivc-document.json"
 _WIDTH = A4[0] - 36 * mm
+# Tables draw plain-string cells (even empty ones) in their own font, Helvetica unless told.
+_TABLE_FONT = [("FONTNAME", (0, 0), (-1, -1), REGULAR)]
 
 
 def second_language(person_language: str) -> str:
@@ -156,7 +160,7 @@ def render_pdf(
         [[heading, [QrFlowable(link, 30 * mm), Paragraph(markup(payload["verification_code"], True), st["small"])]]],
         colWidths=[_WIDTH - 34 * mm, 34 * mm],
     )
-    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER")]))
+    top.setStyle(TableStyle([*_TABLE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER")]))
     story: list[Flowable] = [top, Spacer(1, 6)]
 
     holder = payload["holder"]
@@ -189,6 +193,7 @@ def render_pdf(
     table.setStyle(
         TableStyle(
             [
+                *_TABLE_FONT,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d5dde6")),
                 ("BACKGROUND", (0, 0), (0, -1), LIGHT),
@@ -322,11 +327,18 @@ def render_pdf(
         creator="ivc",
         producer="ivc",
         invariant=1,
+        initialFontName=REGULAR,  # not reportlab's Helvetica, which would be referenced unembedded
     )
     typography.build(template, story, onFirstPage=page, onLaterPages=page)
-    if attachment is None:
-        return buf.getvalue()
-    return attach_json(buf.getvalue(), attachment)
+    return pdfa.archival(
+        buf.getvalue(),
+        title=title,
+        author=payload["ente_titolare"]["name"],
+        subject=payload["number"],
+        created=datetime.fromisoformat(payload["issued_at"]),
+        attachment=attachment,
+        attachment_name=ATTACHMENT,
+    )
 
 
 def signature_block(payload: dict[str, Any], sealed: bool, st: dict[str, ParagraphStyle], label: Any) -> Flowable:
@@ -351,6 +363,7 @@ def signature_block(payload: dict[str, Any], sealed: bool, st: dict[str, Paragra
     table.setStyle(
         TableStyle(
             [
+                *_TABLE_FONT,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEABOVE", (0, 0), (-1, 0), 0.6, BLUE),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d5dde6")),
