@@ -1,14 +1,15 @@
 """Mapping review: competences of the repertory and ESCO skills suggested from the person's words,
-each with the passages that support it highlighted; accept, reject, or search the framework by
-hand and add a competence."""
+grouped by experience, a short list first and the rest behind "more", each with short passages
+around the supporting words highlighted; accept, reject, set the rest aside in one action, or
+search the framework by hand and add a competence. What is shown and what "the rest" is are the
+mapping service's decisions (``ivc.mapping.review``); this module only draws them."""
 
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import streamlit as st
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from ivc.auth.roles import Actor
 from ivc.case import service as cases
@@ -16,19 +17,19 @@ from ivc.claim import service as claims
 from ivc.claim.models import ClaimStatus, CompetenceClaim
 from ivc.database.core import session_scope
 from ivc.errors import IVCError
-from ivc.experience.models import Experience
 from ivc.experience.service import experiences_for_case
 from ivc.framework.models import Competence, text_in
 from ivc.i18n import is_rtl, t
-from ivc.mapping.models import EscoSuggestion
+from ivc.mapping.review import Item, review_list, set_rest_aside
 from ivc.mapping.service import review_esco_suggestion
+from ivc.mapping.snippets import Snippet
 from ivc.ui.widgets.feedback import show_error
 from ivc.ui.widgets.text import label
 
 
-def highlight(text: str, spans: list[tuple[int, int]], lang: str) -> str:
+def highlight(text: str, spans: list[tuple[int, int]], lang: str, before: str = "", after: str = "") -> str:
     """The text with the given character spans marked, HTML-escaped, in its reading direction."""
-    out, last = [], 0
+    out, last = [before], 0
     for start, end in sorted(spans):
         start, end = max(start, last), min(end, len(text))
         if start >= end:
@@ -37,56 +38,50 @@ def highlight(text: str, spans: list[tuple[int, int]], lang: str) -> str:
         out.append(f"<mark>{html.escape(text[start:end])}</mark>")
         last = end
     out.append(html.escape(text[last:]))
+    out.append(after)
     direction = "rtl" if is_rtl(lang) else "ltr"
     return f'<div dir="{direction}" style="text-align:start">{"".join(out)}</div>'
 
 
-def _supporting(session: Session, rationale: list[dict[str, Any]]) -> list[str]:
-    """The supporting passages, one block per text, with their spans highlighted."""
-    by_text: dict[tuple[int, str], list[tuple[int, int]]] = {}
-    for r in rationale:
-        if r.get("experience_id") is None or r.get("start") is None:
-            continue
-        by_text.setdefault((int(r["experience_id"]), str(r.get("field", "text_it"))), []).append(
-            (int(r["start"]), int(r["end"]))
-        )
-    blocks = []
-    for (exp_id, field), spans in by_text.items():
-        exp = session.get(Experience, exp_id)
-        if exp is None:
-            continue
-        text = getattr(exp, field, None) or ""
-        blocks.append(highlight(text, spans, exp.language if field == "text_original" else "it"))
-    return blocks
+def passage(snippet: Snippet) -> str:
+    """One short passage around the supporting words, highlighted, with "…" where it was cut."""
+    return highlight(
+        snippet.text,
+        list(snippet.marks),
+        snippet.lang,
+        "… " if snippet.cut_before else "",
+        " …" if snippet.cut_after else "",
+    )
 
 
 def render(actor: Actor, case_id: int, lang: str) -> None:
     with session_scope() as session:
         reviewable = claims.claims_reviewable(cases.get_case(session, case_id, actor))
-        rows = [
-            (c, session.get(Competence, c.competence_id), _supporting(session, c.rationale))
+        decided = [
+            (c, session.get(Competence, c.competence_id))
             for c in claims.claims_for_case(session, case_id)
+            if c.status != ClaimStatus.SUGGESTED.value
         ]
-        esco = list(session.exec(select(EscoSuggestion).where(EscoSuggestion.case_id == case_id)))
-        esco_blocks = {s.id: _supporting(session, s.rationale) for s in esco}
-    pending = [r for r in rows if r[0].status == ClaimStatus.SUGGESTED.value]
+        groups = review_list(session, case_id, lang) if reviewable else []
     if not reviewable:
         st.info(t("mapping.closed", lang))
-        pending = []
     else:
-        st.markdown(f"**{t('mapping.suggested', lang, n=len(pending))}**")
-    for claim, comp, blocks in pending:
-        with st.container(border=True):
-            st.markdown(f"**{comp.code if comp else ''}** {text_in(comp.title, lang) if comp else ''}")
-            st.caption(t("mapping.score", lang, score=f"{(claim.score or 0):.2f}"))
-            for block in blocks:
-                st.markdown(block, unsafe_allow_html=True)
-            a, r = st.columns(2)
-            if a.button(t("mapping.accept", lang), key=f"accept_{claim.id}"):
-                _review(actor, case_id, claim.id or 0, ClaimStatus.CONFIRMED, lang)
-            if r.button(t("mapping.reject", lang), key=f"reject_{claim.id}"):
-                _review(actor, case_id, claim.id or 0, ClaimStatus.REJECTED, lang)
-    decided = [r for r in rows if r[0].status != ClaimStatus.SUGGESTED.value]
+        pending = sum(1 for g in groups for i in g.shown + g.more if i.kind == "competence")
+        st.markdown(f"**{t('mapping.suggested', lang, n=pending)}**")
+        if not groups:
+            st.caption(t("mapping.nothing_pending", lang))
+        for group in groups:
+            st.markdown(f"#### {html.escape(group.title or t('mapping.other_sources', lang))}")
+            for item in group.shown:
+                _card(actor, case_id, item, lang)
+            if group.more:
+                with st.expander(t("mapping.more", lang, n=len(group.more))):
+                    for item in group.more:
+                        _card(actor, case_id, item, lang)
+        if any(g.more for g in groups) and st.button(
+            t("mapping.set_aside", lang), key=f"set_aside_{case_id}", help=t("mapping.set_aside_help", lang)
+        ):
+            _set_aside(actor, case_id, lang)
     if decided:
         st.markdown(f"**{t('mapping.reviewed', lang)}**")
         st.dataframe(
@@ -97,27 +92,52 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
                     t("mapping.status", lang): t(f"claim_status.{claim.status}", lang),
                     t("mapping.by", lang): claim.reviewed_by or claim.created_by,
                 }
-                for claim, comp, _ in decided
+                for claim, comp in decided
             ],
             hide_index=True,
             width="stretch",
         )
-    if not reviewable:
+    if reviewable:
+        _by_hand(actor, case_id, lang)
+
+
+def _card(actor: Actor, case_id: int, item: Item, lang: str) -> None:
+    """One suggestion: its label (and the ESCO English label beside when the language lacks
+    one), the passages that support it, accept and reject."""
+    with st.container(border=True):
+        if item.kind == "competence":
+            st.markdown(f"**{html.escape(item.key)}** {html.escape(item.label)}")
+        else:
+            st.markdown(f"**{html.escape(item.label)}** · {label('esco_entities', item.entity, lang)}")
+            if item.fallback_label and item.fallback_label != item.label:
+                st.caption(t("mapping.esco_beside", lang, label=item.fallback_label))
+        st.caption(t("mapping.score", lang, score=f"{item.score:.2f}"))
+        for snippet in item.passages:
+            st.markdown(passage(snippet), unsafe_allow_html=True)
+        a, r = st.columns(2)
+        prefix = "" if item.kind == "competence" else "esco_"
+        if a.button(t("mapping.accept", lang), key=f"{prefix}accept_{item.id}"):
+            _decide(actor, case_id, item, True, lang)
+        if r.button(t("mapping.reject", lang), key=f"{prefix}reject_{item.id}"):
+            _decide(actor, case_id, item, False, lang)
+
+
+def _decide(actor: Actor, case_id: int, item: Item, accept: bool, lang: str) -> None:
+    if item.kind == "competence":
+        _review(actor, case_id, item.id, ClaimStatus.CONFIRMED if accept else ClaimStatus.REJECTED, lang)
+    else:
+        _review_esco(actor, item.id, "accepted" if accept else "rejected", lang)
+
+
+def _set_aside(actor: Actor, case_id: int, lang: str) -> None:
+    try:
+        with session_scope() as session:
+            n = set_rest_aside(session, case_id, actor, lang)
+    except IVCError as exc:
+        show_error(exc, lang)
         return
-    _by_hand(actor, case_id, lang)
-    open_esco = [s for s in esco if s.status == "suggested"]
-    if open_esco:
-        st.markdown(f"**{t('mapping.esco', lang, n=len(open_esco))}**")
-        for s in open_esco[:30]:
-            with st.container(border=True):
-                st.markdown(f"**{html.escape(s.label)}** · {label('esco_entities', s.entity, lang)} · {s.score:.2f}")
-                for block in esco_blocks.get(s.id, []):
-                    st.markdown(block, unsafe_allow_html=True)
-                a, r = st.columns(2)
-                if a.button(t("mapping.accept", lang), key=f"esco_accept_{s.id}"):
-                    _review_esco(actor, s.id or 0, "accepted", lang)
-                if r.button(t("mapping.reject", lang), key=f"esco_reject_{s.id}"):
-                    _review_esco(actor, s.id or 0, "rejected", lang)
+    st.toast(t("mapping.set_aside_done", lang, n=n))
+    st.rerun()
 
 
 def _review(actor: Actor, case_id: int, claim_id: int, status: ClaimStatus, lang: str) -> None:
