@@ -39,6 +39,10 @@ ATTACHMENT = "ivc-document.json"
 _WIDTH = A4[0] - 36 * mm
 # Tables draw plain-string cells (even empty ones) in their own font, Helvetica unless told.
 _TABLE_FONT = [("FONTNAME", (0, 0), (-1, -1), REGULAR)]
+_PAD = 12  # a table cell's or the page frame's left and right padding together (6 pt each)
+_BODY = _WIDTH - _PAD  # what a paragraph of the page body gets
+_LABEL_COL, _HEAD_COL = 58 * mm, _WIDTH - 34 * mm
+_VALUE_COL = _WIDTH - _LABEL_COL
 
 
 def second_language(person_language: str) -> str:
@@ -68,12 +72,14 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _para(text: Any, style: ParagraphStyle, bold: bool = False) -> list[Flowable]:
-    """One paragraph of any script; right-to-left text is broken into lines first, then shaped."""
+def _para(text: Any, style: ParagraphStyle, bold: bool = False, width: float = _BODY) -> list[Flowable]:
+    """One paragraph of any script; right-to-left text is broken into lines that fit ``width``
+    (the space the paragraph gets), then each line is shaped and set right to left."""
     value = " ".join(str(text).split()) if text is not None else "—"
     if value and is_rtl(value):
         right = ParagraphStyle(f"{style.name}-rtl", parent=style, alignment=TA_RIGHT)
-        return [Paragraph(markup(line, bold), right) for line in wrap_rtl(value, _WIDTH - 4, style.fontSize)]
+        lines = wrap_rtl(value, width - 2, style.fontSize, bold or style.fontName == BOLD)
+        return [Paragraph(markup(line, bold), right) for line in lines]
     return [Paragraph(markup(value, bold), style)]
 
 
@@ -136,8 +142,8 @@ def render_pdf(
         a, b = names(key)
         name_cell: list[Flowable] = [Paragraph(markup(a, True), st["small"])]
         if b:
-            name_cell += _para(b, st["small"])
-        return [name_cell, _para(value or "—", st["base"])]
+            name_cell += _para(b, st["small"], width=_LABEL_COL - _PAD)
+        return [name_cell, _para(value or "—", st["base"], width=_VALUE_COL - _PAD)]
 
     def line(key: str, value: Any, style: str = "base") -> Paragraph:
         """One labelled line, the label in Italian (the act's language)."""
@@ -153,12 +159,12 @@ def render_pdf(
     title = it.get(doc_type, {}).get("title", doc_type)
     link = verify_link(payload)
     heading: list[Flowable] = [Paragraph(markup(title, True), st["h1"])]
-    heading += _para(other.get(doc_type, {}).get("title", ""), st["h1b"])
-    heading += [Spacer(1, 4), *_para(it.get(doc_type, {}).get("legal", ""), st["small"])]
-    heading += _para(other.get(doc_type, {}).get("legal", ""), st["small"])
+    heading += _para(other.get(doc_type, {}).get("title", ""), st["h1b"], width=_HEAD_COL - _PAD)
+    heading += [Spacer(1, 4), *_para(it.get(doc_type, {}).get("legal", ""), st["small"], width=_HEAD_COL - _PAD)]
+    heading += _para(other.get(doc_type, {}).get("legal", ""), st["small"], width=_HEAD_COL - _PAD)
     top = Table(
         [[heading, [QrFlowable(link, 30 * mm), Paragraph(markup(payload["verification_code"], True), st["small"])]]],
-        colWidths=[_WIDTH - 34 * mm, 34 * mm],
+        colWidths=[_HEAD_COL, 34 * mm],
     )
     top.setStyle(TableStyle([*_TABLE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER")]))
     story: list[Flowable] = [top, Spacer(1, 6)]
@@ -174,7 +180,7 @@ def render_pdf(
         cell("name", name),
     ]
     if holder.get("name_native"):
-        rows.append(["", _para(holder["name_native"], st["base"])])
+        rows.append(["", _para(holder["name_native"], st["base"], width=_VALUE_COL - _PAD)])
     rows += [
         cell("birth", birth),
         cell("codice_fiscale", holder.get("codice_fiscale")),
@@ -189,7 +195,7 @@ def render_pdf(
         ]
         rows.append(cell("commission", "; ".join(f"{wording.code('roles', m['role'])}: {m['name']}" for m in members)))
         rows.append(cell("exam_date", wording.day(payload.get("exam_date"))))
-    table = Table(rows, colWidths=[58 * mm, _WIDTH - 58 * mm])
+    table = Table(rows, colWidths=[_LABEL_COL, _VALUE_COL])
     table.setStyle(
         TableStyle(
             [
@@ -350,16 +356,16 @@ def signature_block(payload: dict[str, Any], sealed: bool, st: dict[str, Paragra
     note = wording.label("signature_sealed" if sealed else "signature_json")
     where_when = f"{payload.get('place') or ''}, {wording.day(payload['issued_at'])}"
     rows = [
-        [Paragraph(label("place_date"), st["small"]), _para(where_when, st["base"])],
+        [Paragraph(label("place_date"), st["small"]), _para(where_when, st["base"], width=_VALUE_COL - _PAD)],
         [
             Paragraph(label("signatory"), st["small"]),
             [
-                *_para(signer.get("name") or "—", st["bold"], bold=True),
-                *_para(", ".join(x for x in (role, body) if x), st["base"]),
+                *_para(signer.get("name") or "—", st["bold"], bold=True, width=_VALUE_COL - _PAD),
+                *_para(", ".join(x for x in (role, body) if x), st["base"], width=_VALUE_COL - _PAD),
             ],
         ],
     ]
-    table = Table(rows, colWidths=[58 * mm, _WIDTH - 58 * mm])
+    table = Table(rows, colWidths=[_LABEL_COL, _VALUE_COL])
     table.setStyle(
         TableStyle(
             [

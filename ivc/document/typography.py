@@ -8,6 +8,7 @@ the line breaks are chosen on the logical text.
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from typing import Any
@@ -15,6 +16,8 @@ from xml.sax.saxutils import escape
 
 import arabic_reshaper
 from bidi import get_display
+from bidi.algorithm import get_display as legacy_display
+from bidi.mirror import MIRRORED
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -84,11 +87,63 @@ def has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
 
 
+_LEVELS = re.compile(r"levels:\s*\[(.*?)\]", re.S)
+_LEVEL = re.compile(r"Level\(\s*(\d+)")
+
+
+def levels(text: str, base: str) -> list[int] | None:
+    """The resolved embedding level of each character of one line (Unicode Bidirectional
+    Algorithm, paired brackets included), from python-bidi's Rust implementation — which reports
+    them per UTF-8 byte in its debug output. None if that output cannot be read."""
+    info = str(get_display(text, base_dir=base, debug=True))
+    found = _LEVELS.search(info)
+    if found is None:
+        return None
+    per_byte = [int(x) for x in _LEVEL.findall(found.group(1))]
+    out: list[int] = []
+    offset = 0
+    for ch in text:
+        if offset >= len(per_byte):
+            return None
+        out.append(per_byte[offset])
+        offset += len(ch.encode("utf-8"))
+    return out if offset == len(per_byte) else None
+
+
+def reorder(text: str, line_levels: list[int]) -> str:
+    """Rules L3–L4 and L2 of the UBA for one line: mirror characters at right-to-left levels
+    (brackets, «», < >…), then reverse each run at or above every odd level, highest first."""
+    chars = [MIRRORED.get(ch, ch) if level % 2 else ch for ch, level in zip(text, line_levels, strict=True)]
+    lv = list(line_levels)
+    odd = [level for level in lv if level % 2]
+    if not odd:
+        return "".join(chars)
+    for level in range(max(lv), min(odd) - 1, -1):
+        i = 0
+        while i < len(lv):
+            if lv[i] < level:
+                i += 1
+                continue
+            j = i
+            while j < len(lv) and lv[j] >= level:
+                j += 1
+            chars[i:j], lv[i:j] = chars[i:j][::-1], lv[i:j][::-1]
+            i = j
+    return "".join(chars)
+
+
 def visual(text: str) -> str:
-    """Shape Arabic letters and reorder one line for display (no-op for left-to-right text)."""
+    """Shape Arabic letters and put one line in display order, brackets mirrored where they are
+    set right to left (no-op for left-to-right text). python-bidi's reordering does not mirror,
+    so the levels it resolves are applied here (``reorder``)."""
     if not has_rtl(text):
         return text
-    return str(get_display(_RESHAPER.reshape(text), base_dir="R" if is_rtl(text) else "L"))
+    shaped = _RESHAPER.reshape(text)
+    base = "R" if is_rtl(text) else "L"
+    line_levels = levels(shaped, base)
+    if line_levels is None:  # an unreadable debug format: the pure-Python algorithm (no paired brackets)
+        return str(legacy_display(shaped, base_dir=base))
+    return reorder(shaped, line_levels)
 
 
 def markup(text: object, bold: bool = False) -> str:
@@ -109,14 +164,23 @@ def markup(text: object, bold: bool = False) -> str:
     return "".join(out) or "—"
 
 
-def wrap_rtl(text: str, width: float, size: float) -> list[str]:
-    """Break right-to-left text into lines that fit ``width`` (measured shaped), in logical order."""
+def width_of(text: str, size: float, bold: bool = False) -> float:
+    """The drawn width of one line as ``markup`` sets it: shaped, each character in the font that
+    has it (the main font or a fallback)."""
     fonts()
+    main = BOLD if bold else REGULAR
+    return sum(pdfmetrics.stringWidth(ch, _font_for(ch, main), size) for ch in _RESHAPER.reshape(text))
+
+
+def wrap_rtl(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """Break right-to-left text into lines that fit ``width`` (measured shaped, in the fonts that
+    will draw it), in logical order, so that each line is set whole: the paragraph must not wrap a
+    line again, or the words it pushes down would be the line's first, left alone below."""
     lines: list[str] = []
     line = ""
     for word in text.split():
         candidate = f"{line} {word}".strip()
-        if line and pdfmetrics.stringWidth(_RESHAPER.reshape(candidate), REGULAR, size) > width:
+        if line and width_of(candidate, size, bold) > width:
             lines.append(line)
             line = word
         else:
