@@ -8,6 +8,12 @@ download in ``../shared/esco/v1.1.1`` when present, else the English lists insid
 setting and language: Recall@5 and MRR of the gold repertory competences (RL) and ESCO concepts,
 for ivc's suggester and for TF-IDF cosine over the same concepts' labels and descriptions.
 Latency: median of 50 warm suggestions for a 200-word text against full ESCO plus the repertory.
+
+3. The held-out set ``heldout.yaml`` (written for issue #20 and used to tune nothing): per language
+and framework, Recall@5 and MRR beside TF-IDF, and the default list an operator sees (the
+suggestions that pass the agreement cut, at most ``SHORTLIST`` per framework): its mean length,
+its precision (share of it that is gold) and how often it holds a right answer. ``--heldout-only``
+runs just this part (with full ESCO).
 """
 
 from __future__ import annotations
@@ -144,6 +150,52 @@ def _metrics(ranked: list[str], gold: set[str]) -> tuple[float, float]:
     return recall, rr
 
 
+def evaluate_default_list(setting: str, items: list[dict], rows: list[str], relations: bool = True) -> None:  # type: ignore[type-arg]
+    """Recall@5 and MRR beside TF-IDF, and the default list: length, precision, holds a right answer.
+    ``relations=False``: the same suggester without the frameworks' relations (an ablation)."""
+    import dataclasses
+
+    from ivc.database.core import session_scope
+    from ivc.mapping.review import SHORTLIST
+    from ivc.mapping.service import suggester
+    from ivc.mapping.suggest import agreed
+
+    with session_scope() as session:
+        engine = suggester(session)
+        baseline = TfIdf(_concept_docs(session))
+    if not relations:
+        engine = type(engine)(dataclasses.replace(engine.index, essential={}, linked_from={}), engine.learned)
+    acc: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for item in items:
+        for fw, gold in (("RL", set(item["competences"])), ("ESCO", set(item["esco"]))):
+            if not gold:
+                continue
+            found = engine.suggest(item["text"], lang="auto", framework=fw, top=30).suggestions
+            ours = [s.id for s in found]
+            default = [s.id for s in found if agreed(s.score)][:SHORTLIST]
+            for name, ranked in (("ivc", ours), ("tfidf", baseline.rank(item["text"], fw))):
+                r, rr = _metrics(ranked, gold)
+                acc[(fw, item["lang"], name + "_r5")].append(r)
+                acc[(fw, item["lang"], name + "_mrr")].append(rr)
+            acc[(fw, item["lang"], "len")].append(len(default))
+            acc[(fw, item["lang"], "hit")].append(float(bool(set(default) & gold)))
+            if default:
+                acc[(fw, item["lang"], "prec")].append(len(set(default) & gold) / len(default))
+    for fw in ("RL", "ESCO"):
+        for lang in (*LANGS, "all"):
+            pooled: dict[str, list[float]] = defaultdict(list)
+            for k, v in acc.items():
+                if k[0] == fw and (lang == "all" or k[1] == lang):
+                    pooled[k[2]].extend(v)
+            vals = {name: statistics.mean(v) for name, v in pooled.items() if v}
+            if "ivc_r5" in vals:
+                rows.append(
+                    f"| {setting} | {fw} | {lang} | {vals['ivc_r5']:.2f} | {vals['ivc_mrr']:.2f} | "
+                    f"{vals['tfidf_r5']:.2f} | {vals['tfidf_mrr']:.2f} | {vals['len']:.1f} | "
+                    f"{vals.get('prec', 0.0):.2f} | {vals['hit']:.2f} |"
+                )
+
+
 def evaluate(setting: str, items: list[dict], rows: list[str]) -> None:  # type: ignore[type-arg]
     from ivc.database.core import session_scope
     from ivc.mapping.service import suggester
@@ -174,6 +226,7 @@ def evaluate(setting: str, items: list[dict], rows: list[str]) -> None:  # type:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--esco")
+    parser.add_argument("--heldout-only", action="store_true", help="Only the held-out set, against full ESCO.")
     args = parser.parse_args()
     from ivc.bootstrap import bootstrap, build_index
     from ivc.database.core import session_scope
@@ -181,7 +234,22 @@ def main() -> None:
     from ivc.mapping.service import suggester
 
     items = yaml.safe_load((Path(__file__).parent / "evalset.yaml").read_text(encoding="utf-8"))["items"]
+    heldout = yaml.safe_load((Path(__file__).parent / "heldout.yaml").read_text(encoding="utf-8"))["items"]
+    held_rows = [
+        "| setting | framework | lang | ivc R@5 | ivc MRR | TF-IDF R@5 | TF-IDF MRR | default list: length | "
+        "precision | holds a right answer |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     bootstrap()
+    if args.heldout_only:
+        with session_scope() as session:
+            import_esco(session, _official_or_wheel(args.esco), "full-en")
+        build_index()
+        evaluate_default_list("held-out, full ESCO", heldout, held_rows)
+        evaluate_default_list("same, without relations", heldout, held_rows, relations=False)
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}; held-out texts")
+        print("\n".join(held_rows))
+        return
     rows = [
         "| setting | framework | lang | ivc R@5 | ivc MRR | TF-IDF R@5 | TF-IDF MRR |",
         "|---|---|---|---|---|---|---|",
@@ -194,6 +262,8 @@ def main() -> None:
     build_index()
     build_s = time.perf_counter() - started
     evaluate("full ESCO", items, rows)
+    evaluate_default_list("held-out, full ESCO", heldout, held_rows)
+    evaluate_default_list("same, without relations", heldout, held_rows, relations=False)
     with session_scope() as session:
         engine = suggester(session)
         baseline = TfIdf(_concept_docs(session))
@@ -232,6 +302,9 @@ def main() -> None:
         f"ESCO from {esco_dir}; {len(items)} texts"
     )
     print("\n".join(rows))
+    print()
+    print(f"#### Held-out set ({len(heldout)} texts, bench/nlp/heldout.yaml): default list and ranking")
+    print("\n".join(held_rows))
     print()
     print("| speed | value |\n|---|---|")
     print(f"| concepts indexed (repertory + slice + full ESCO) | {n_concepts} |")

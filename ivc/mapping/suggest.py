@@ -124,15 +124,17 @@ class Suggester:
             order = order[similarity[order] > 0.25]
             fused[order] += 1.0 / (_RRF_K + 1 + np.arange(order.size))
         fused += _LEARNED_BONUS * (phrase_score >= 100) / (_RRF_K + 1)
+        own = fused.copy()  # the text's own evidence, before any relation
         self._relations(fused)
-        # Competences inherit the best evidence of the ESCO skills they link to.
+        # Competences inherit the best own evidence of the ESCO skills they link to (not what a
+        # relation added: one hop, no chains).
         for i, concept in enumerate(self.index.concepts):
             if concept.esco_links:
-                linked = [fused[j] for uri in concept.esco_links if (j := self.index.by_key.get(uri)) is not None]
+                linked = [own[j] for uri in concept.esco_links if (j := self.index.by_key.get(uri)) is not None]
                 if linked and max(linked) * 0.9 > fused[i]:
                     fused[i] = max(linked) * 0.9
                     if i not in spans:
-                        best = max(concept.esco_links, key=lambda u: fused[self.index.by_key.get(u, 0)])
+                        best = max(concept.esco_links, key=lambda u: own[self.index.by_key.get(u, 0)])
                         spans[i] = spans.get(self.index.by_key.get(best, -1), [])
         best_possible = _BEST_POSSIBLE
         candidates = np.flatnonzero(fused > 0)
