@@ -132,3 +132,15 @@ def test_titles_in_the_persons_language_are_marked_as_a_translation(issued: list
     assert "Приймання, контроль і зберігання сировини (переклад)" in text  # the framework's Ukrainian label
     second = text_in(payload["competences"][1]["title"], "en")
     assert f"{second} (translation)" in text  # no Ukrainian label: English, marked as such
+
+
+def test_esco_names_in_the_persons_language_are_printed_as_a_translation(issued: list[IssuedDocument]) -> None:
+    cert = next(d for d in issued if d.doc_type == "certificato")
+    # The person speaks Arabic: the payload carries the ESCO labels in Arabic (ESCO publishes them).
+    labels = [by_lang for c in cert.payload["competences"] for by_lang in c["esco_labels"].values()]
+    assert labels and all({"it", "en"} <= set(x) for x in labels) and any("ar" in x for x in labels)
+    payload = {**cert.payload, "competences": [dict(c) for c in cert.payload["competences"]]}
+    uri = payload["competences"][0]["esco_skills"][0]
+    payload["competences"][0]["esco_labels"] = {uri: {"it": "x", "uk": "зберігання продуктів харчування"}}
+    text = _text(render_pdf(payload, "uk"))
+    assert "ESCO: зберігання продуктів харчування (переклад)" in text

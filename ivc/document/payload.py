@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ivc.assessment import service as assessments
 from ivc.auth.models import User
@@ -18,7 +18,7 @@ from ivc.database.core import utcnow
 from ivc.document.elements import missing_elements
 from ivc.evidence.service import evidence_for_case, links_for_case
 from ivc.experience.service import experiences_for_case
-from ivc.framework.models import Competence, Framework, Qualification
+from ivc.framework.models import Competence, Framework, FrameworkLabel, Qualification
 from ivc.person.service import get_person
 from ivc.reference import issuers
 
@@ -46,6 +46,27 @@ def _person_of(session: Session, username: str, role: str | None = None) -> dict
     return {"name": user.full_name, "role": role or user.role, "username": user.username}
 
 
+def esco_labels(session: Session, uris: list[str], langs: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Preferred ESCO labels of ``uris`` in ``langs`` ({uri: {lang: label}}), so that a document can
+    name a competence in the person's language where ESCO has it (ESCO is published in Arabic and
+    Ukrainian too); the newest import wins."""
+    if not uris:
+        return {}
+    rows = session.exec(
+        select(FrameworkLabel)
+        .where(
+            col(FrameworkLabel.entity_key).in_(set(uris)),
+            FrameworkLabel.kind == "preferred",
+            col(FrameworkLabel.lang).in_(langs),
+        )
+        .order_by(col(FrameworkLabel.framework_id))
+    ).all()
+    out: dict[str, dict[str, str]] = {}
+    for row in rows:
+        out.setdefault(row.entity_key, {})[row.lang] = row.text
+    return out
+
+
 def build_payload(
     session: Session,
     case: Case,
@@ -67,6 +88,7 @@ def build_payload(
     targets = cases.target_qualifications(session, case.id or 0)
     qual_by_id = {q.id: q for q in targets}
 
+    langs = tuple(dict.fromkeys(("it", "en", person.preferred_language)))
     competences = []
     for claim in claims:
         comp = session.get(Competence, claim.competence_id)
@@ -103,6 +125,7 @@ def build_payload(
                 "qualification": qual.code,
                 "ada": comp.ada,
                 "esco_skills": comp.esco_skills,
+                "esco_labels": esco_labels(session, comp.esco_skills, langs),
                 "status": claim.status,
                 "source": claim.source,
                 "learned": learned,
@@ -120,6 +143,7 @@ def build_payload(
             "cp_istat": q.cp_istat or None,
             "ateco": q.ateco or None,
             "esco_occupations": q.esco_occupations,
+            "esco_labels": esco_labels(session, q.esco_occupations, langs),
             "competences_total": len(cases.target_competence_ids(session, case.id or 0)),
         }
         for q in targets

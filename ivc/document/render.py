@@ -156,6 +156,15 @@ def render_pdf(
         text, lang = found
         return _para(f"{text} ({wording.label('translation', lang)})", st[style])
 
+    def esco_names(item: dict[str, Any]) -> list[Flowable]:
+        """The ESCO concepts aligned to ``item`` named in the person's language, as a translation."""
+        if second_lang in ("it", "en"):
+            return []
+        found = [by_lang[second_lang] for by_lang in (item.get("esco_labels") or {}).values() if second_lang in by_lang]
+        if not found:
+            return []
+        return _para(f"ESCO: {'; '.join(found)} ({wording.label('translation', second_lang)})", st["small"])
+
     title = it.get(doc_type, {}).get("title", doc_type)
     link = verify_link(payload)
     heading: list[Flowable] = [Paragraph(markup(title, True), st["h1"])]
@@ -213,6 +222,7 @@ def render_pdf(
         story.append(Paragraph(label("qualification"), st["h2"]))
         story += _para(f"{q['code']} — {text_in(q['title'], 'it')}", st["bold"], bold=True)
         story += translation(q["title"], "h1b")
+        story += esco_names(q)
         story.append(line("description", text_in(q["description"], "it")))
         story.append(line("repertory", repertory, "small"))
         story.append(line("eqf", q["eqf_level"], "small"))
@@ -226,6 +236,7 @@ def render_pdf(
     for c in payload["competences"]:
         block: list[Flowable] = _para(f"{c['code']} — {text_in(c['title'], 'it')}", st["bold"], bold=True)
         block += translation(c["title"], "base")
+        block += esco_names(c)
         learned = "; ".join(
             ", ".join(
                 x
