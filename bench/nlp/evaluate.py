@@ -306,6 +306,7 @@ def main() -> None:
     print(f"#### Held-out set ({len(heldout)} texts, bench/nlp/heldout.yaml): default list and ranking")
     print("\n".join(held_rows))
     print()
+    print("#### Speed")
     print("| speed | value |\n|---|---|")
     print(f"| concepts indexed (repertory + slice + full ESCO) | {n_concepts} |")
     print(f"| index build after the full import | {build_s:.1f} s |")
