@@ -78,6 +78,11 @@ def demo(reset: bool = typer.Option(False, help="Delete the data directory first
         f"[bold]ivc demo[/] — data in {settings.data_dir} — database {settings.resolved_database_url.split('@')[-1]}"
     )
     bootstrap()
+    from ivc.document import pades
+
+    demo_seal = pades.use_demo_seal()  # a real seal, if configured, is kept
+    if demo_seal is not None:
+        console.print(f"Documents sealed (PAdES) with a [bold]DEMO certificate, of no legal value[/]: {demo_seal}")
     with session_scope() as session:
         present = demo_present(session)
     if present:

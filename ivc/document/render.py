@@ -120,10 +120,16 @@ class QrFlowable(Flowable):
 
 
 def render_pdf(
-    payload: dict[str, Any], second_lang: str, attachment: dict[str, Any] | None = None, *, sealed: bool = False
+    payload: dict[str, Any],
+    second_lang: str,
+    attachment: dict[str, Any] | None = None,
+    *,
+    sealed: bool = False,
+    demo_seal: bool = False,
 ) -> bytes:
     """The PDF of a document payload, Italian beside ``second_lang``. ``sealed`` says the PDF will
-    carry the body's PAdES seal (the signature block says so)."""
+    carry the body's PAdES seal, ``demo_seal`` that the seal is a demo one (the signature block
+    says so)."""
     fonts()
     st = _styles()
     doc_type = payload["type"]
@@ -298,7 +304,7 @@ def render_pdf(
             text = f"#{ev['id']} {ev['title']} — {wording.label('evidence_kind')}: {kind} — sha256 {ev['sha256'][:16]}…"
             story.append(Paragraph(markup(text), st["small"]))
 
-    story.append(signature_block(payload, sealed, st, label))
+    story.append(signature_block(payload, sealed, st, label, demo_seal))
 
     hint = f"{it.get('labels', {}).get('verify_hint', '')} · {link}"
     titolato = payload["ente_titolato"]["name"]
@@ -358,7 +364,9 @@ def render_pdf(
     )
 
 
-def signature_block(payload: dict[str, Any], sealed: bool, st: dict[str, ParagraphStyle], label: Any) -> Flowable:
+def signature_block(
+    payload: dict[str, Any], sealed: bool, st: dict[str, ParagraphStyle], label: Any, demo_seal: bool = False
+) -> Flowable:
     """Place and date, the signatory's name and role for the issuing body, and the note of the
     electronic signature (and of the PAdES seal when the PDF is sealed)."""
     signer = payload.get("signatory") or {"name": payload.get("issued_by"), "role": None}
@@ -387,7 +395,11 @@ def signature_block(payload: dict[str, Any], sealed: bool, st: dict[str, Paragra
             ]
         )
     )
-    return KeepTogether([Spacer(1, 10), table, Spacer(1, 3), Paragraph(markup(note), st["small"])])
+    notes: list[Flowable] = [Paragraph(markup(note), st["small"])]
+    if sealed and demo_seal:
+        warning = ParagraphStyle("demo", parent=st["bold"], textColor=colors.HexColor("#b00020"))
+        notes.append(Paragraph(markup(wording.label("signature_demo"), True), warning))
+    return KeepTogether([Spacer(1, 10), table, Spacer(1, 3), *notes])
 
 
 def attach_json(pdf: bytes, data: dict[str, Any], name: str = ATTACHMENT) -> bytes:

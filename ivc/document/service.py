@@ -61,7 +61,7 @@ def _prepare(payload: dict[str, Any], did: str, lang: str) -> tuple[dict[str, An
         signed["europass"] = europass
         signed["europass_jwt"] = sign_jwt(europass)
     sealed = pades.enabled()
-    pdf = render_pdf(payload, lang, attachment=signed["twin"], sealed=sealed)
+    pdf = render_pdf(payload, lang, attachment=signed["twin"], sealed=sealed, demo_seal=sealed and pades.is_demo())
     if sealed:
         pdf = pades.seal(pdf)
     return signed, pdf

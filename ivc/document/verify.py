@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ivc.document import status
+from ivc.document import pades, status
 from ivc.document.models import IssuedDocument
 from ivc.document.recognition import DOCUMENT_LEVEL
 from ivc.document.register import normalise_code
@@ -37,6 +37,7 @@ class Verification:
     verdict: Verdict
     reason: str
     document: dict[str, Any] = field(default_factory=dict)  # public view, empty when unknown
+    seal: dict[str, Any] = field(default_factory=dict)  # the PDF's PAdES seal, checked (pades.seal_status)
 
     @property
     def competences_are(self) -> str | None:
@@ -200,25 +201,50 @@ def verify_token(session: Session, token: str) -> Verification:
     return _judge(session, ok, issuer, credential)
 
 
+def describe_seal(seal: dict[str, Any]) -> str:
+    """One clause on a PDF's PAdES seal, as ``ivc verify`` reports it."""
+    text = f"PAdES seal intact and valid, by {seal.get('signer')}"
+    if seal.get("demo"):
+        text += " — a DEMO certificate, of no legal value"
+    elif not seal.get("ours"):
+        text += " — not the seal certificate this register uses"
+    if not seal.get("whole_file"):
+        text += " — the file was extended after sealing"
+    return text
+
+
+def _verify_pdf(session: Session, data: bytes) -> Verification:
+    digest = hashlib.sha256(data).hexdigest()
+    doc = session.exec(select(IssuedDocument).where(IssuedDocument.sha256 == digest)).first()
+    if doc is not None:
+        return _registered(session, doc, "the PDF is byte for byte the issued file")
+    twin = embedded_json(data)
+    if twin is None:
+        return Verification(Verdict.UNKNOWN, "this PDF was not issued by this register and carries no ivc data")
+    inner = verify_json(session, twin)
+    if inner.verdict is Verdict.VALID:
+        return Verification(
+            Verdict.TAMPERED,
+            "the embedded data is authentic but the PDF was altered after issuance",
+            inner.document,
+        )
+    return inner
+
+
 def verify_bytes(session: Session, data: bytes) -> Verification:
     if len(data) > MAX_BYTES:
         return Verification(Verdict.UNKNOWN, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     if data.lstrip()[:5] == b"%PDF-":
-        digest = hashlib.sha256(data).hexdigest()
-        doc = session.exec(select(IssuedDocument).where(IssuedDocument.sha256 == digest)).first()
-        if doc is not None:
-            return _registered(session, doc, "the PDF is byte for byte the issued file")
-        twin = embedded_json(data)
-        if twin is None:
-            return Verification(Verdict.UNKNOWN, "this PDF was not issued by this register and carries no ivc data")
-        inner = verify_json(session, twin)
-        if inner.verdict is Verdict.VALID:
+        seal = (pades.seal_status(data) if b"/ByteRange" in data else None) or {}
+        result = _verify_pdf(session, data)
+        if seal and not (seal.get("intact") and seal.get("valid")):
             return Verification(
-                Verdict.TAMPERED,
-                "the embedded data is authentic but the PDF was altered after issuance",
-                inner.document,
+                Verdict.TAMPERED, "the PAdES seal is broken: the PDF was changed after sealing", result.document, seal
             )
-        return inner
+        if seal:
+            result.reason += f"; {describe_seal(seal)}"
+        result.seal = seal
+        return result
     text = data.decode("utf-8", errors="replace").strip()
     if text.count(".") == 2 and not text.startswith(("{", "[")):
         return verify_token(session, text)
