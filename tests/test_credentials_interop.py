@@ -190,6 +190,27 @@ def employer_verifies(credential: dict[str, Any], status_list: dict[str, Any], t
     return "revoked" if bits[index // 8] & (0x80 >> (index % 8)) else "valid"
 
 
+def employer_verifies_jws(token: str, status_list: dict[str, Any], trusted_did: str) -> str:
+    """The Europass EDC as a compact JWS (EdDSA): the same checks with the standard library's base64."""
+
+    def unb64(part: str) -> bytes:
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+    head, body, signature = token.split(".")
+    header = json.loads(unb64(head))
+    did = header["kid"].split("#")[0]
+    assert header["alg"] == "EdDSA" and did == trusted_did
+    key = base58.b58decode(did.removeprefix("did:key:z"))
+    Ed25519PublicKey.from_public_bytes(key[2:]).verify(unb64(signature), f"{head}.{body}".encode())
+    credential = json.loads(unb64(body))
+    url, index = credential["credentialStatus"]["id"].rsplit("#", 1)  # EDC: <list>#<index>
+    assert status_list["id"] == url
+    encoded = status_list["credentialSubject"]["encodedList"][1:]
+    bits = gzip.decompress(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    i = int(index)
+    return "revoked" if bits[i // 8] & (0x80 >> (i % 8)) else "valid"
+
+
 def test_an_employer_verifies_a_certificate_without_ivc(session: Session, issued: dict[str, IssuedDocument]) -> None:
     cert = session.get(IssuedDocument, issued["certificato"].id)
     assert cert is not None
@@ -198,6 +219,7 @@ def test_an_employer_verifies_a_certificate_without_ivc(session: Session, issued
     listed = json.loads(json.dumps(status.status_list_credential(session, cert.doc_type, cert.register_year)))
     assert employer_verifies(badge, listed, did) == "valid"
     assert employer_verifies(json.loads(json.dumps(cert.credentials["vc"])), listed, did) == "valid"
+    assert employer_verifies_jws(cert.credentials["europass_jwt"], listed, did) == "valid"
     changed = json.loads(json.dumps(badge))
     changed["credentialSubject"]["name"] = "Someone Else"
     with pytest.raises(InvalidSignature):
@@ -206,6 +228,7 @@ def test_an_employer_verifies_a_certificate_without_ivc(session: Session, issued
     session.commit()
     listed = json.loads((get_settings().data_dir / "status" / f"CE-{cert.register_year}.json").read_text())
     assert employer_verifies(badge, listed, did) == "revoked"
+    assert employer_verifies_jws(cert.credentials["europass_jwt"], listed, did) == "revoked"
 
 
 def test_the_command_line_verifies_a_qr_link_and_a_credential_offline(
@@ -230,3 +253,44 @@ def test_the_command_line_verifies_a_qr_link_and_a_credential_offline(
     runner.invoke(app, ["document", "status-list", "CE", str(cert.register_year), "-o", str(listed)])
     revoked = runner.invoke(app, ["verify", str(badge), "--status-list", str(listed), "--json"])
     assert revoked.exit_code == 1 and json.loads(revoked.output)["verdict"] == "revoked", revoked.output
+
+
+# The W3C test vector of eddsa-jcs-2022 (w3c/vc-di-eddsa, TestVectors/eddsa-jcs-2022/signedJCS.json
+# and TestVectors/keyPair.json): ivc's canonicalisation (rfc8785) and base58 reproduce it exactly.
+W3C_PRIVATE = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"
+W3C_PUBLIC = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+W3C_CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"]
+W3C_UNSIGNED = {
+    "@context": W3C_CONTEXT,
+    "id": "urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33",
+    "type": ["VerifiableCredential", "AlumniCredential"],
+    "name": "Alumni Credential",
+    "description": "A minimum viable example of an Alumni Credential.",
+    "issuer": "https://vc.example/issuers/5678",
+    "validFrom": "2023-01-01T00:00:00Z",
+    "credentialSubject": {"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"},
+}
+W3C_PROOF = {
+    "type": "DataIntegrityProof",
+    "cryptosuite": "eddsa-jcs-2022",
+    "created": "2023-02-24T23:36:38Z",
+    "verificationMethod": f"https://vc.example/issuers/5678#{W3C_PUBLIC}",
+    "proofPurpose": "assertionMethod",
+    "@context": W3C_CONTEXT,
+}
+W3C_PROOF_VALUE = "z63t83Y53KfzJ5ZosfKTnqfMcKB2dmTrfjSaQjeNNjAD5srBowQfmWqeRb8rRjmeEuCBEsddF9LsVogtuTsijJKh4"
+
+
+def test_the_w3c_eddsa_jcs_2022_test_vector_is_reproduced() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ivc.document.signing import _hash_data, b58decode, b58encode, public_from_did
+
+    secret = b58decode(W3C_PRIVATE[1:])
+    assert secret[:2] == b"\x80\x26"  # multicodec ed25519-priv
+    key = Ed25519PrivateKey.from_private_bytes(secret[2:])
+    public = public_from_did(f"did:key:{W3C_PUBLIC}")
+    assert key.public_key().public_bytes_raw() == public.public_bytes_raw()
+    data = _hash_data(W3C_UNSIGNED, W3C_PROOF)
+    assert "z" + b58encode(key.sign(data)) == W3C_PROOF_VALUE
+    public.verify(b58decode(W3C_PROOF_VALUE[1:]), data)
