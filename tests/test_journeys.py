@@ -6,6 +6,7 @@ Screenshots of the main screens go to ``IVC_SCREENSHOT_DIR`` when set (``docs/sc
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from collections.abc import Iterator
@@ -164,7 +165,9 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
         assert not page.get_by_text("Nessuna evidenza per ora").is_visible()
         tab(page, "Competenze suggerite")
         shot(page, "05-mapping-review", tmp_path)
-        click(page, "Conferma", exact=True)
+        # Confirm a competence of the repertory (the transparency document carries those).
+        page.locator('[class*="st-key-accept_"] button').first.click()
+        settle(page)
 
         # Issuing asks first and says what nobody reviewed; then the document is there once.
         tab(page, "Documenti")
@@ -174,6 +177,10 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
         settle(page)
         page.get_by_text("Codice di verifica").first.wait_for(timeout=LONG)
         shot(page, "06-dossier", tmp_path)
+        # The PDF is read from the store when asked for, and it is the issued document.
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Scarica il PDF").first.click()
+        downloaded = Path(download.value.path()).read_bytes()
 
     session.expire_all()
     kinds = session.exec(select(Experience.kind, Experience.text_it).where(Experience.case_id == case.id)).all()
@@ -182,6 +189,7 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
     assert _count(session, Experience, Experience.title == "non salvato") == 0
     docs = session.exec(select(IssuedDocument).where(IssuedDocument.case_id == case.id)).all()
     assert [d.doc_type for d in docs] == [DocumentType.TRANSPARENCY.value]
+    assert hashlib.sha256(downloaded).hexdigest() == docs[0].sha256
     assert session.get(Case, case.id).state == CaseState.TRANSPARENCY_ISSUED.value  # type: ignore[union-attr]
     assert _count(session, FormSubmission, col(FormSubmission.kind) == "intake") == 1
 

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -41,6 +42,18 @@ def first_page_png(pdf: bytes) -> bytes | None:
         return out.read_bytes() if done.returncode == 0 and out.exists() else None
 
 
+@st.cache_data(max_entries=200, show_spinner=False)
+def _preview(sha256: str) -> bytes | None:
+    """A stored document's first page, drawn once per server process: a file in the store never
+    changes under its hash. Only reached after the page listed the document for this user."""
+    return first_page_png(get_store().get(sha256))
+
+
+def _stored(sha256: str) -> Callable[[], bytes]:
+    """The PDF read from the store when its download is asked for, not on every redraw."""
+    return lambda: get_store().get(sha256)
+
+
 def render(actor: Actor, case_id: int, lang: str) -> None:
     actions, version, unreviewed = moves.available(actor, case_id)
     for action in actions:
@@ -58,20 +71,20 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
             st.markdown(f"**{t(f'doctypes.{doc.doc_type}', lang)}** — {number} · {status}")
             st.caption(t("documents.code", lang, code=doc.verification_code, date=fmt_date(doc.issued_at)))
             try:
-                pdf = get_store().get(doc.sha256)
+                png = _preview(doc.sha256)
             except IVCError as exc:
                 show_error(exc, lang)
                 continue
-            png = first_page_png(pdf)
             if png is not None:
                 st.image(png, width=420)
             a, b = st.columns(2)
             a.download_button(
                 t("documents.pdf", lang),
-                pdf,
+                _stored(doc.sha256),
                 file_name=f"{doc.number.replace('/', '-')}.pdf",
                 mime="application/pdf",
                 key=f"pdf_{doc.id}",
+                on_click="ignore",
             )
             twin = doc.credentials.get("twin")
             if twin is not None:
@@ -81,4 +94,5 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
                     file_name=f"{doc.number.replace('/', '-')}.json",
                     mime="application/json",
                     key=f"json_{doc.id}",
+                    on_click="ignore",
                 )

@@ -18,7 +18,7 @@ from ivc.experience.models import INTERVIEW_STEPS, Experience, LearningContext
 from ivc.experience.service import ExperienceIn, add_experience, experiences_for_case, interview_open
 from ivc.i18n import NAMES, person_languages, t
 from ivc.person.models import Person
-from ivc.ui.widgets.forms import Form, save_once
+from ivc.ui.widgets.forms import Form, rerun_here, save_once
 from ivc.ui.widgets.pickers import country_picker, language_picker
 from ivc.ui.widgets.steps import advance
 from ivc.ui.widgets.text import fmt_date, in_language, label, written_in
@@ -44,16 +44,18 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
     done = sum(1 for _, kind in INTERVIEW_STEPS if kind.value in kinds_done)
     st.progress(done / len(INTERVIEW_STEPS), text=t("interview.progress", lang, done=done, total=len(INTERVIEW_STEPS)))
     in_language(t("person.interview.intro", prompt_lang), prompt_lang)
+    # The options' labels never change with what is saved: a radio whose labels change under the
+    # browser loses its visible choice. What is done is said below it.
     step = st.radio(
         t("interview.step", lang),
         [name for name, _ in INTERVIEW_STEPS],
         horizontal=True,
         key=f"step:{case_id}",
-        format_func=lambda s: (
-            ("✓ " if dict(INTERVIEW_STEPS)[s].value in kinds_done else "")
-            + t(f"person.interview.steps.{s}.title", lang)
-        ),
+        format_func=lambda s: t(f"person.interview.steps.{s}.title", lang),
     )
+    finished = [t(f"person.interview.steps.{s}.title", lang) for s, k in INTERVIEW_STEPS if k.value in kinds_done]
+    if finished:
+        st.caption("✓ " + t("interview.steps_done", lang, steps=", ".join(finished)))
     kind = dict(INTERVIEW_STEPS)[step]
     st.markdown(f"**{t(f'person.interview.steps.{step}.prompt', lang)}**")
     st.caption(t(f"person.interview.steps.{step}.hint", lang))
@@ -129,11 +131,12 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
 
         if save_once(form, "experience", actor, work, lang, labels=labels, rerun=False) is not None:
             advance([case_id], lang)  # suggestions for the new text
-            st.session_state[f"_saved:{case_id}:{step}"] = t("interview.saved", lang)
-            st.rerun()
-    saved_now = st.session_state.pop(f"_saved:{case_id}:{step}", None)
-    if saved_now:  # beside the form, where the operator is looking
-        st.success(saved_now)
+            # Said until the next save of this step, so that an extra rerun (a double click, a
+            # reload) does not swallow it.
+            st.session_state[f"_saved:{case_id}:{step}"] = form.generation
+            rerun_here()
+    if st.session_state.get(f"_saved:{case_id}:{step}") == form.generation:  # beside the form
+        st.success(t("interview.saved", lang))
 
     _recorded(recorded, kind.value, lang)
 

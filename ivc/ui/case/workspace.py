@@ -90,10 +90,17 @@ def _render(actor: Actor, case_id: int, lang: str) -> None:
         if tab.open is False:  # only the open tab is built (None: the harness does not track tabs)
             continue
         with tab:
-            if name == "overview":
-                _overview(actor, case_id, lang)
-            else:
-                TABS[name](actor, case_id, lang)
+            _open_tab(name, actor, case_id, lang)
+
+
+@st.fragment
+def _open_tab(name: str, actor: Actor, case_id: int, lang: str) -> None:
+    """The open tab as a fragment: what is done inside it (a form saved, a box opened) draws the
+    tab again, not the whole page of cases above it; moves that change the case draw it all."""
+    if name == "overview":
+        _overview(actor, case_id, lang)
+    else:
+        TABS[name](actor, case_id, lang)
 
 
 def _overview(actor: Actor, case_id: int, lang: str) -> None:

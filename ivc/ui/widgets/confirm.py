@@ -16,10 +16,16 @@ def confirmed(
 ) -> bool:
     """True on the click that confirms; renders the button, then the confirmation box."""
     asking = f"_confirm:{key}"
+    # Callbacks run before the script, so the run that answers a click already draws the box (or
+    # takes it away): one run per click, not two.
     if not st.session_state.get(asking):
-        if st.button(label, key=key, type="primary" if primary else "secondary"):
-            st.session_state[asking] = True
-            st.rerun()
+        st.button(
+            label,
+            key=key,
+            type="primary" if primary else "secondary",
+            on_click=st.session_state.__setitem__,
+            args=(asking, True),
+        )
         return False
     with st.container(border=True):
         st.markdown(f"**{label}**")
@@ -27,9 +33,7 @@ def confirmed(
         for warning in warnings:
             st.warning(warning)
         yes, no = st.columns(2)
-        if no.button(t("confirm.cancel", lang), key=f"{key}:no"):
-            st.session_state.pop(asking, None)
-            st.rerun()
+        no.button(t("confirm.cancel", lang), key=f"{key}:no", on_click=st.session_state.pop, args=(asking, None))
         if yes.button(t("confirm.yes", lang), key=f"{key}:yes", type="primary"):
             st.session_state.pop(asking, None)
             return True

@@ -17,6 +17,7 @@ from typing import TypeVar
 import streamlit as st
 from pydantic import ValidationError
 from sqlmodel import Session
+from streamlit.errors import StreamlitAPIException
 
 from ivc.auth.roles import Actor
 from ivc.database.core import session_scope
@@ -90,3 +91,12 @@ def save_once(
     if rerun:
         st.rerun()
     return result
+
+
+def rerun_here() -> None:
+    """Draw again only the fragment this runs in (a tab of the case workspace), or the whole page
+    where there is none (a full run, or Streamlit's test harness)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:
+        st.rerun()
