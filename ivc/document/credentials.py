@@ -23,6 +23,7 @@ from typing import Any
 from ivc.config import get_settings
 from ivc.document import status
 from ivc.document.recognition import DOCUMENT_LEVEL
+from ivc.document.wording import texts
 from ivc.framework.models import text_in
 
 OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
@@ -281,7 +282,8 @@ def document_credential(payload: dict[str, Any], issuer_did: str) -> dict[str, A
         "@context": [_VC2],
         "id": verify_link(payload),
         "type": ["VerifiableCredential", DOCUMENT_CREDENTIAL_TYPE[payload["type"]]],
-        "name": payload["type"],
+        "name": texts("it").get(payload["type"], {}).get("title", payload["type"]),
+        "description": texts("it").get(payload["type"], {}).get("legal", ""),
         "issuer": {"id": issuer_did, "name": payload["ente_titolare"]["name"]},
         "validFrom": _iso(payload["issued_at"]),
         "credentialSubject": {
