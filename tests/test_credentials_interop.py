@@ -119,6 +119,8 @@ def test_every_document_is_a_signed_verifiable_credential_with_a_status(
         assert vc["credentialStatus"]["statusListIndex"] == str(doc.register_seq)
         lists = [status.status_list_credential(session, doc.doc_type, doc.register_year)]
         assert verify_offline(vc, lists).verdict is Verdict.VALID, doc.doc_type
+    for doc in issued.values():  # each list is published with the first document it covers
+        assert status.published_path(doc.doc_type, doc.register_year).is_file()
     shapes = issued["certificato"].credentials
     assert shapes["openbadge"]["credentialStatus"]["statusListCredential"].endswith(
         "/status/CE-" + shapes["vc"]["validFrom"][:4]

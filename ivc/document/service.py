@@ -155,6 +155,8 @@ def issue(
         territory=case.territory,
         after={"type": doc_type.value, "number": number, "sha256": blob.key},
     )
+    if not status.published_path(doc_type.value, year).is_file():  # the first document of its list
+        status.publish_after_commit(session, doc_type.value, year)
     return document
 
 
