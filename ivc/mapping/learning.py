@@ -14,7 +14,6 @@ from ivc.auth.roles import Actor
 from ivc.claim.models import ClaimStatus, CompetenceClaim
 from ivc.experience.models import Experience
 from ivc.framework.models import Competence
-from ivc.mapping.analysis import lemmas
 from ivc.mapping.models import LearnedPhrase
 
 
@@ -32,6 +31,8 @@ def learn(
     withdrawn. Returns how many phrases changed."""
     changed = 0
     if accepted:
+        from ivc.mapping.analysis import lemmas  # spaCy: only a process that learns loads it
+
         experiences = {e.id: e for e in session.exec(select(Experience).where(Experience.case_id == case_id))}
         for span in rationale:
             phrase = " ".join(str(span.get("text", "")).split())[:300]
