@@ -215,3 +215,20 @@ def test_duplicates_are_looked_for_among_the_people_the_actor_may_see(session: S
     with pytest.raises(Exception) as caught:
         likely_duplicates(session, person_in("3"), actors["cpi3"])
     assert getattr(caught.value, "code", "") == "permission_role"
+
+
+def test_pickers_offer_a_searchable_list_and_the_service_accepts_any_iso_code() -> None:
+    import pycountry
+    import yaml
+
+    from ivc.config import get_settings
+    from ivc.person.iso import language_code, languages
+
+    extra = yaml.safe_load((get_settings().reference_dir / "languages.yaml").read_text("utf-8"))["extra"]
+    for code in extra:  # each listed language is living and has no two-letter code
+        found = pycountry.languages.get(alpha_3=code)
+        assert found is not None and found.type == "L" and not hasattr(found, "alpha_2"), code
+    offered = dict(languages("it"))
+    assert {"ar", "ti", "wo", "mnk", "snk", "prs", "ckb"} <= set(offered)
+    assert len(offered) < 400  # drawn in every intake form: not 7,000 options
+    assert "tcy" not in offered and language_code("tcy") == "tcy"  # Tulu: not offered, still accepted

@@ -102,6 +102,11 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
         page.get_by_text("Ha ricevuto e capito questa informativa?").click()
         page.get_by_text("La persona ha fatto la dichiarazione").click()
         page.get_by_text("Ammetti subito al servizio").click()
+        # A language without its level is not assumed to be the mother tongue: the form says so.
+        pick(page, "Lingua 1", "Tigrinya")
+        click(page, "Registra l'accoglienza")
+        page.get_by_text("Indica il livello di: Tigrinya").wait_for()
+        pick(page, "Livello", "Madrelingua", exact=True)
         click(page, "Registra l'accoglienza")
         page.get_by_text("«Nome» è obbligatorio").wait_for()
         assert page.get_by_label("Cognome").input_value() == "Tesfaye"
@@ -118,6 +123,7 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
         person = session.exec(select(Person).where(Person.family_name == "Tesfaye")).one()
         case = session.exec(select(Case).where(Case.person_id == person.id)).one()
         assert person.gender == "M" and person.citizenship == "ER"
+        assert person.languages == [{"code": "ti", "level": "native"}]
         assert page.get_by_label("Cognome").input_value() == ""  # a fresh form for the next person
         page.get_by_role("link", name=f"Apri il caso {case.id}").click()
         settle(page)

@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 import pycountry
+import yaml
 
 from ivc.errors import ValidationFailed
 
@@ -131,9 +132,20 @@ def language_name(code: str, lang: str = "it") -> str:
     return f"{name} ({subtag})" if subtag else name
 
 
+@lru_cache(maxsize=1)
+def _extra() -> frozenset[str]:
+    """Three-letter codes the pickers offer besides the two-letter ones (reference/languages.yaml)."""
+    from ivc.config import get_settings
+
+    path = get_settings().reference_dir / "languages.yaml"
+    data = yaml.safe_load(path.read_text("utf-8")) if path.is_file() else {}
+    return frozenset(str(c) for c in (data or {}).get("extra", []))
+
+
 def _offered(language: Any) -> bool:
-    """Whether a picker offers the language: living ones, and any with a two-letter code."""
-    return bool(getattr(language, "alpha_2", None)) or language.type == "L"
+    """Whether a picker offers the language: any with a two-letter code, and the living languages
+    of reference/languages.yaml."""
+    return bool(getattr(language, "alpha_2", None)) or (language.type == "L" and language.alpha_3 in _extra())
 
 
 @lru_cache(maxsize=8)
@@ -144,9 +156,9 @@ def _languages(lang: str) -> tuple[tuple[str, str], ...]:
 
 
 def languages(lang: str = "it") -> list[tuple[str, str]]:
-    """Languages as (code, name in ``lang``), sorted by name: every living language of ISO 639-3
-    and every language with an ISO 639-1 code, under the code ivc stores (two letters where there
-    are two). A picker's options; about 7,000, so the picker should let the user type to search."""
+    """Languages as (code, name in ``lang``), sorted by name: every language with an ISO 639-1
+    code and the living languages of reference/languages.yaml, under the code ivc stores (two
+    letters where there are two). A picker's options (about 240); the services accept any code."""
     return list(_languages(lang))
 
 

@@ -27,21 +27,22 @@ from ivc.decision.models import DecisionKind
 from ivc.errors import DomainError, IVCError, ValidationFailed
 from ivc.framework.models import Framework, Qualification, text_in
 from ivc.i18n import NAMES, person_languages, t
-from ivc.person.iso import languages
 from ivc.person.models import CEFR_LEVELS, Gender, Person, ReferralSource, VulnerabilityKind
 from ivc.person.service import PersonIn, register_person
 from ivc.ui.widgets.feedback import show_error
 from ivc.ui.widgets.forms import Form
 from ivc.ui.widgets.links import page_link
-from ivc.ui.widgets.pickers import country_picker, district_codes
+from ivc.ui.widgets.pickers import country_picker, district_codes, language_picker
 from ivc.ui.widgets.steps import advance
-from ivc.ui.widgets.text import fmt_date, in_language, label
+from ivc.ui.widgets.text import fmt_date, in_language, label, language_name
 
 _FIELDS = (
     "given_name", "family_name", "name_native", "birth_date", "birth_place", "gender", "citizenship",
     "languages", "italian_level", "codice_fiscale", "phone", "email", "referral_source", "district",
     "guardian_name", "vulnerabilities",
 )  # fmt: skip
+
+SPOKEN_ROWS = 4  # rows for the languages a person speaks (Italian has its own level below)
 
 
 def _labels(lang: str) -> dict[str, str]:
@@ -80,8 +81,6 @@ def render(actor: Actor, lang: str) -> None:
     form = Form("intake")
     labels = _labels(lang)
     duplicates: list[dict[str, Any]] = st.session_state.get(f"_dup:{form.id}", [])
-    spoken_names = dict(languages(lang))
-    spoken_options = [f"{name} ({code})" for code, name in spoken_names.items()]
     with st.form(form.id, clear_on_submit=False, enter_to_submit=False):
         if duplicates:
             st.warning(t("intake.duplicates", lang))
@@ -112,18 +111,18 @@ def render(actor: Actor, lang: str) -> None:
         )
         with c4:
             citizenship = country_picker(labels["citizenship"], form.key("citizenship"), lang)
-        spoken = st.data_editor(
-            [{"language": None, "level": None}],
-            num_rows="dynamic",
-            column_config={
-                "language": st.column_config.SelectboxColumn(t("intake.language", lang), options=spoken_options),
-                "level": st.column_config.SelectboxColumn(
-                    t("intake.level", lang), options=[lv for lv in CEFR_LEVELS if lv != "none"]
-                ),
-            },
-            key=form.key("languages"),
-            width="stretch",
-        )
+        st.markdown(f"**{t('intake.languages', lang)}**")
+        spoken: list[tuple[str | None, str | None]] = []
+        levels = ["native", *reversed([lv for lv in CEFR_LEVELS if lv not in ("none", "native")])]
+        for row in range(SPOKEN_ROWS):
+            c1, c2 = st.columns([3, 2])
+            with c1:
+                code = language_picker(t("intake.language_n", lang, n=row + 1), form.key(f"spoken{row}"), lang)
+            level = c2.selectbox(
+                t("intake.level", lang), levels, index=None, placeholder=t("intake.pick", lang),
+                format_func=lambda lv: label("levels", lv, lang), key=form.key(f"spoken_level{row}"),
+            )  # fmt: skip
+            spoken.append((code, level))
         c1, c2 = st.columns(2)
         italian = c1.selectbox(
             labels["italian_level"], CEFR_LEVELS, index=None, placeholder=t("intake.pick", lang),
@@ -191,14 +190,12 @@ def render(actor: Actor, lang: str) -> None:
         submitted = st.form_submit_button(t("intake.save", lang), type="primary")
     if not submitted:
         return
-    rows: list[dict[str, Any]] = spoken if isinstance(spoken, list) else spoken.to_dict("records")
-    spoken_codes: list[dict[str, str]] = []
-    for row in rows:
-        value = row.get("language")
-        if value:
-            spoken_codes.append(
-                {"code": str(value).rsplit("(", 1)[-1].rstrip(")"), "level": row.get("level") or "native"}
-            )
+    # A language needs its level: nothing is assumed about how well a person speaks it.
+    without_level = [language_name(code, lang) for code, level in spoken if code and not level]
+    if without_level:
+        st.error(t("intake.level_missing", lang, languages=", ".join(without_level)))
+        return
+    spoken_codes = [{"code": code, "level": level} for code, level in spoken if code and level]
     answers = {
         "given_name": given, "family_name": family, "name_native": native or None,
         "birth_date": birth if isinstance(birth, date) else None, "birth_place": birth_place or None,
