@@ -37,7 +37,7 @@ class Item:
     id: int  # claim id or ESCO suggestion id
     key: str  # competence code or ESCO URI
     label: str  # in the interface language where the framework has it
-    fallback_label: str | None  # the ESCO preferred label (English) when the language lacks one
+    fallback_label: str | None  # set (the English preferred label, shown as ``label``) when ESCO lacks the language
     entity: str  # competence | skill | occupation
     score: float
     passages: tuple[Snippet, ...]

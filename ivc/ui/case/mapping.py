@@ -109,8 +109,8 @@ def _card(actor: Actor, case_id: int, item: Item, lang: str) -> None:
             st.markdown(f"**{html.escape(item.key)}** {html.escape(item.label)}")
         else:
             st.markdown(f"**{html.escape(item.label)}** · {label('esco_entities', item.entity, lang)}")
-            if item.fallback_label and item.fallback_label != item.label:
-                st.caption(t("mapping.esco_beside", lang, label=item.fallback_label))
+            if item.fallback_label is not None:  # shown in English: ESCO has no label in this language
+                st.caption(t("mapping.esco_beside", lang))
         st.caption(t("mapping.score", lang, score=f"{item.score:.2f}"))
         for snippet in item.passages:
             st.markdown(passage(snippet), unsafe_allow_html=True)
