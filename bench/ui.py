@@ -868,7 +868,7 @@ def interview_and_issue(browser: Any, url: str, cookies: bool, res: Results, sho
         for i, case in enumerate(prepared):
             cold = i == 0
             d.load(
-                f"/casi?case={case['id']}&tab={T('case.tabs.interview')}",
+                f"/casi?case={case['id']}&tab=interview",
                 [
                     check('[role="tab"][aria-selected="true"]', T("case.tabs.interview")),
                     check('[data-testid="stForm"]'),

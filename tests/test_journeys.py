@@ -156,8 +156,16 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
         page.reload()
         page.get_by_text("Connesso come").wait_for(timeout=LONG)
         settle(page)
-        assert f"case={case.id}" in page.url and "tab=Colloquio" in page.url
+        assert f"case={case.id}" in page.url and "tab=interview" in page.url
         assert page.get_by_role("tab", name="Colloquio guidato").get_attribute("aria-selected") == "true"
+        # Another interface language keeps the case and the tab open.
+        pick(page, "Lingua / Language", "English")
+        settle(page)
+        page.get_by_role("tab", name="Guided interview").wait_for()
+        assert page.get_by_role("tab", name="Guided interview").get_attribute("aria-selected") == "true"
+        pick(page, "Lingua / Language", "Italiano")
+        settle(page)
+        page.get_by_role("tab", name="Colloquio guidato").wait_for()
 
         # Evidence, then the suggestions.
         tab(page, "Evidenze")

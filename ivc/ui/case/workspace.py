@@ -85,7 +85,7 @@ def _render(actor: Actor, case_id: int, lang: str) -> None:
     st.write(f"**{t('case.target', lang)}**: " + ", ".join(f"{q.code} — {text_in(q.title, lang)}" for q in targets))
 
     names = tabs_for(actor, case.territory)
-    tabs = url_tabs([t(f"case.tabs.{n}", lang) for n in names])
+    tabs = url_tabs([t(f"case.tabs.{n}", lang) for n in names], names=names)
     for name, tab in zip(names, tabs, strict=True):
         if tab.open is False:  # only the open tab is built (None: the harness does not track tabs)
             continue

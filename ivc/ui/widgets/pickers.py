@@ -109,17 +109,21 @@ def url_text(text: str, param: str, **kwargs: Any) -> str:
     return str(st.text_input(text, key=key, on_change=sync, **kwargs) or "")
 
 
-def url_tabs(labels: list[str], param: str = "tab") -> list[Any]:
+def url_tabs(labels: list[str], param: str = "tab", names: list[str] | None = None) -> list[Any]:
     """Tabs whose open one is the query parameter ``param``; only the open tab's ``.open`` is
-    true, so a page builds only what is shown."""
+    true, so a page builds only what is shown. The address holds the tab's ``name`` (stable
+    across interface languages), not its label, so switching language keeps the tab open."""
+    names = names or labels
     key = f"_url_{param}"
+    by_name = dict(zip(names, labels, strict=True))
+    by_label = dict(zip(labels, names, strict=True))
     wanted = st.query_params.get(param)
-    default = wanted if wanted in labels else labels[0]
+    default = by_name.get(wanted or "", labels[0])
 
     def sync() -> None:
-        value = st.session_state.get(key)
-        if value and value != labels[0]:
-            st.query_params[param] = str(value)
+        name = by_label.get(str(st.session_state.get(key)))
+        if name and name != names[0]:
+            st.query_params[param] = name
         else:
             st.query_params.pop(param, None)
 
