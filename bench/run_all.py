@@ -147,9 +147,10 @@ def main() -> None:
         ),
         (
             "Suggestions: cold start with learned phrasings",
-            [py, "bench/nlp/coldstart.py", "--runs", "5" if q else "9"],
-            "`ivc suggest --json` as a whole new process, with 60 learned phrasings in six languages, beside "
-            "`python -c pass` and the same command with none, medians. Target: ≤ 2 s.",
+            [py, "bench/nlp/coldstart.py", "--demo", "--runs", "5" if q else "9"],
+            "`ivc suggest --json` as a whole new process on the demo's data (the 60 phrasings its operators "
+            "accepted, in six languages), beside `python -c pass` and the same command with none, medians. "
+            "Target: ≤ 2 s. Before issue #20 (b914902) the same call took 7.3 s.",
         ),
         ("Document rendering", [py, "bench/documents.py"], "Target: a 3-page dossier under 150 ms."),
         (

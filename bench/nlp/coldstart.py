@@ -1,6 +1,6 @@
 """Cold start of ``ivc suggest`` as a whole process, with learned phrasings in six languages.
 
-    .venv/bin/python bench/nlp/coldstart.py [--runs 7]
+    .venv/bin/python bench/nlp/coldstart.py [--runs 7] [--data-dir DIR | --demo]
 
 A throw-away data directory is prepared (migrations, the shipped repertory and ESCO slice, the
 index), then 60 learned phrasings are stored, 10 in each of it, en, fr, es, ar, uk, taken from the
@@ -10,7 +10,9 @@ copy of the directory without them is the second baseline. Each round runs, in t
 directory with them (an Italian text, as the demo's operators type); medians of wall time and of
 CPU time (user + system) over the rounds, and ratios. A first call on a fresh directory (which
 unpacks the model files once) and a call with a French text (spaCy's French tokenizer exceptions)
-are reported apart.
+are reported apart. ``--data-dir`` measures a copy of an existing data directory instead (the
+demo's, with the phrasings its operators accepted), beside the same copy without them; ``--demo``
+runs ``ivc demo`` into a throw-away directory first and measures that (its 60 learned phrasings).
 """
 
 from __future__ import annotations
@@ -103,10 +105,19 @@ with session_scope() as session:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--data-dir", type=Path, help="Measure a copy of this data directory (e.g. the demo's).")
+    parser.add_argument("--demo", action="store_true", help="Run ivc demo first and measure its data directory.")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ivc-coldstart-"))
+    if args.demo:
+        args.data_dir = work / "demo"
+        demo_env = {**os.environ, "IVC_DATA_DIR": str(args.data_dir), "PREFECT_HOME": str(args.data_dir / "prefect")}
+        subprocess.run([IVC, "demo"], env=demo_env, cwd=ROOT, check=True, capture_output=True)
     with_learned, without = work / "learned", work / "none"
-    _prepare(with_learned, learned=True)
+    if args.data_dir:
+        shutil.copytree(args.data_dir, with_learned, ignore=shutil.ignore_patterns("prefect", "evidence"))
+    else:
+        _prepare(with_learned, learned=True)
     suggest = [IVC, "suggest", "--json"]
     env_l = {**os.environ, "IVC_DATA_DIR": str(with_learned)}
     first = _timed(suggest, env_l, TEXT_IT)  # unpacks the model files into this data directory
@@ -131,14 +142,40 @@ def main() -> None:
         rows["learned"].append(_timed(suggest, env_l, TEXT_IT))
     for _ in range(max(3, args.runs // 2)):
         rows["fr"].append(_timed(suggest, env_l, TEXT_FR))
+    learned_count = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from ivc.database.core import session_scope; from sqlalchemy import text\n"
+            "with session_scope() as s: print(*s.execute(text(\n"
+            "    'SELECT count(*), count(DISTINCT lang) FROM learnedphrase WHERE active')).one())",
+        ],
+        env=env_l,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in rows.items()}
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}; {args.runs} rounds")
+    load = os.getloadavg()[0]
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores (load average {load:.1f} at the end: wall time above "
+        f"CPU time means waiting for a core), Python {sys.version.split()[0]}; {args.runs} rounds; "
+        f"{learned_count[0]} learned phrasings in {learned_count[1]} languages"
+        + (
+            " (the demo's)"
+            if args.demo
+            else f" (a copy of {args.data_dir})"
+            if args.data_dir
+            else " (from the demo population's words)"
+        )
+    )
     print("| whole process (median) | wall s | CPU s | × `python -c pass` | × no learned phrasings |")
     print("|---|---|---|---|---|")
     names = {
         "pass": "`python -c pass` (baseline)",
         "none": "`ivc suggest --json`, Italian text, no learned phrasings (baseline)",
-        "learned": "`ivc suggest --json`, Italian text, 60 learned phrasings in 6 languages",
+        "learned": "`ivc suggest --json`, Italian text, with the learned phrasings",
         "fr": "same, French text (builds spaCy's French tokenizer)",
     }
     for key, name in names.items():
