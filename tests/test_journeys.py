@@ -149,6 +149,16 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
             page.get_by_text("Registrato.").first.wait_for(timeout=LONG)
         shot(page, "03-interview", tmp_path)
 
+        # An answer corrected in place: the same record, the new title.
+        page.get_by_text("Studi e formazione", exact=True).click()
+        settle(page)
+        page.get_by_text("Corso HACCP").first.click()
+        page.get_by_text("Correggi", exact=True).click()
+        settle(page)
+        page.get_by_label("Titolo (es. cuoca in un ristorante)").nth(1).fill("Corso HACCP di igiene alimentare")
+        click(page, "Salva la correzione")
+        page.get_by_text("Risposta corretta").wait_for(timeout=LONG)
+
         # A reload in the middle of a form: still signed in, on the same case and tab; nothing saved.
         page.get_by_text("Competenze digitali", exact=True).click()
         settle(page)
@@ -199,6 +209,8 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
     session.expire_all()
     kinds = session.exec(select(Experience.kind, Experience.text_it).where(Experience.case_id == case.id)).all()
     assert sorted(k for k, _ in kinds) == ["languages", "training", "work"]
+    titles = session.exec(select(Experience.title).where(Experience.case_id == case.id)).all()
+    assert "Corso HACCP di igiene alimentare" in titles and "Corso HACCP" not in titles
     assert len({text for _, text in kinds}) == 3  # no answer copied under another step
     assert _count(session, Experience, Experience.title == "non salvato") == 0
     docs = session.exec(select(IssuedDocument).where(IssuedDocument.case_id == case.id)).all()
@@ -249,7 +261,12 @@ def test_alfa_validates_changes_a_decision_and_certifies_with_four_eyes(
         assert page.get_by_text("Nessuna valutazione registrata").count() == len(comps)
         assert page.get_by_role("button", name="Registra le decisioni").count() == 0
 
-        # The assessor records the assessment (double click: one assessment).
+        # The assessor first reads the person's own account, then records the assessment (double
+        # click: one assessment).
+        page = _open_case(window("ev"), url, case.id or 0, "Colloquio guidato")
+        page.get_by_text("Il racconto della persona").wait_for()
+        page.get_by_text("pulivo il pesce e preparavo il cuscus", exact=False).first.wait_for()
+        assert page.get_by_role("button", name="Registra", exact=True).count() == 0  # reads, never records
         page = _open_case(window("ev"), url, case.id or 0, review)
         _choose(page, "Metodo", "Colloquio tecnico")
         for label in labels:

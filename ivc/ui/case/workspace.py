@@ -41,7 +41,8 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
 
 def tabs_for(actor: Actor, territory: str) -> list[str]:
     names = ["overview"]
-    if allowed(actor, Permission.INTERVIEW_RECORD, territory):
+    # Assessors and ALFA read the person's account there; operators record it.
+    if allowed(actor, Permission.INTERVIEW_RECORD, territory) or actor.role in (Role.ASSESSOR, Role.ALFA_REVIEWER):
         names.append("interview")
     if allowed(actor, Permission.EVIDENCE_ADD, territory):
         names.append("evidence")
