@@ -111,15 +111,17 @@ def current_actor() -> Actor | None:
 def after_sign_in(actor: Actor, next_path: str | None = None) -> None:
     """Call after a successful password sign-in: the user is signed in for this run, and the
     browser goes through the start route to get the session cookie, then to ``next_path`` (a
-    path of this app; default the current page). Ends the run (``st.rerun``)."""
+    path of this app; default the current page). Ends the run (``st.stop`` once the browser is
+    sent on, ``st.rerun`` where the routes are not mounted, e.g. in the test harness)."""
     with session_scope() as session:
         ticket = websession.issue_ticket(session, actor)
     target = websession.safe_next(next_path if next_path is not None else current_path(), base_path())
     st.session_state["username"] = actor.username
     st.session_state[_SIGNED_IN_HERE] = True
     if ROUTES_MOUNTED:
-        st.session_state[_NAVIGATE] = route(START_ROUTE) + "?" + urlencode({"ticket": ticket, "next": target})
+        # In this very run: one script run less between the click and the signed-in page.
         st.session_state[f"{_NAVIGATE}_ticket"] = ticket
+        _navigate(route(START_ROUTE) + "?" + urlencode({"ticket": ticket, "next": target}))
     st.rerun()
 
 
