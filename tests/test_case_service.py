@@ -288,3 +288,30 @@ def test_a_request_whose_document_would_be_incomplete_is_refused_when_made(sessi
     assert err.value.code == "document_incomplete"
     assert err.value.params["missing"] == ["competences[].learned"]
     assert case.requested_action is None
+
+
+def test_the_queue_finds_an_overdue_case_whatever_the_page_size(session: Session) -> None:
+    """'Only late' and 'waiting at least' are decided in the database: a case past its state's
+    service level is found even when older cases of a laxer state fill the first page."""
+    from ivc.case.models import Case
+    from ivc.database.core import utcnow
+
+    actors = staff(session)
+    alfa = actors["alfa"]
+    late = advance_to(session, actors, CaseState.VALIDATION)  # service level 30 days
+    older = advance_to(session, actors, CaseState.CERTIFICATION_QUEUE)  # service level 45 days
+    recent = advance_to(session, actors, CaseState.VALIDATION)
+    now = utcnow()
+    for case_id, days in {late.id: 31, older.id: 40, recent.id: 20}.items():
+        row = session.get(Case, case_id)
+        assert row is not None
+        row.state_entered_at = now - timedelta(days=days, hours=1)
+        session.add(row)
+    session.flush()
+    states_ = [CaseState.VALIDATION, CaseState.CERTIFICATION_QUEUE]
+    assert cases.work_queue(session, alfa, states_, limit=1)[0].case_id == older.id  # longest waiting first
+    assert [r.case_id for r in cases.work_queue(session, alfa, states_, only_overdue=True, limit=1)] == [late.id]
+    assert cases.queue_size(session, alfa, states_, only_overdue=True) == 1
+    waited = cases.work_queue(session, alfa, states_, waited_days=25)
+    assert {r.case_id for r in waited} == {late.id, older.id}
+    assert cases.queue_size(session, alfa, states_) == 3

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import false, func, or_, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -24,7 +24,7 @@ from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import SYSTEM_ACTOR, Actor, Role
 from ivc.case import states
 from ivc.case.models import Case, CaseStateEntry, CaseStep, CaseTarget
-from ivc.case.rules import independent
+from ivc.case.rules import independent, service_level_days
 from ivc.case.states import Action, Activity, CaseFacts, CaseState, DocumentType
 from ivc.claim.models import CompetenceClaim
 from ivc.consent.models import ConsentPurpose
@@ -91,6 +91,44 @@ class QueueRow:
     approved_by: str | None = None
 
 
+def _queue_where(
+    actor: Actor,
+    states_: list[CaseState],
+    district: str | None,
+    assignee: str | None,
+    qualification: str | None,
+    waited_days: int,
+    only_overdue: bool,
+) -> list[Any]:
+    """The conditions of a work queue, all decided in the database (so that a page of 50 rows
+    holds the right 50, whatever the number of cases)."""
+    now = utcnow()
+    where: list[Any] = [col(Case.state).in_([s.value for s in states_])]
+    if not actor.region_wide:
+        where.append(col(Case.territory).in_(sorted(actor.districts)))
+    if district is not None:
+        where.append(col(Case.territory) == district)
+    if assignee is not None:
+        where.append(col(Case.assignee).is_(None) if assignee == "" else col(Case.assignee) == assignee)
+    if qualification is not None:
+        targets = (
+            sql_select(col(CaseTarget.case_id))
+            .join(Qualification, col(Qualification.id) == col(CaseTarget.qualification_id))
+            .where(col(Qualification.code) == qualification)
+        )
+        where.append(col(Case.id).in_(targets))
+    if waited_days > 0:  # whole days in the state, as the queue shows them
+        where.append(col(Case.state_entered_at) <= now - timedelta(days=waited_days))
+    if only_overdue:  # past the service level of its own state (``rules.overdue``)
+        late = [
+            (col(Case.state) == s.value) & (col(Case.state_entered_at) <= now - timedelta(days=days + 1))
+            for s in states_
+            if (days := service_level_days(s.value)) is not None
+        ]
+        where.append(or_(*late) if late else false())
+    return where
+
+
 def work_queue(
     session: Session,
     actor: Actor,
@@ -99,12 +137,15 @@ def work_queue(
     district: str | None = None,
     assignee: str | None = None,
     qualification: str | None = None,
+    waited_days: int = 0,
+    only_overdue: bool = False,
     limit: int = 50,
     before: tuple[datetime, int] | None = None,
 ) -> list[QueueRow]:
     """One page of a work queue: cases in these states, longest waiting first, within the actor's
-    districts (ALFA and assessors see every district). Keyset pagination (``before``) keeps every
-    page as fast as the first over any number of cases."""
+    districts (ALFA and assessors see every district); optionally only those waiting at least
+    ``waited_days`` or past their state's service level. Keyset pagination (``before``) keeps
+    every page as fast as the first over any number of cases."""
     authorize(actor, Permission.CASE_READ)
     stmt = (
         sql_select(
@@ -122,21 +163,8 @@ def work_queue(
             col(Case.approved_by),
         )
         .join(Person, col(Person.id) == col(Case.person_id))
-        .where(col(Case.state).in_([s.value for s in states_]))
+        .where(*_queue_where(actor, states_, district, assignee, qualification, waited_days, only_overdue))
     )
-    if not actor.region_wide:
-        stmt = stmt.where(col(Case.territory).in_(sorted(actor.districts)))
-    if district is not None:
-        stmt = stmt.where(col(Case.territory) == district)
-    if assignee is not None:
-        stmt = stmt.where(col(Case.assignee).is_(None) if assignee == "" else col(Case.assignee) == assignee)
-    if qualification is not None:
-        targets = (
-            sql_select(col(CaseTarget.case_id))
-            .join(Qualification, col(Qualification.id) == col(CaseTarget.qualification_id))
-            .where(col(Qualification.code) == qualification)
-        )
-        stmt = stmt.where(col(Case.id).in_(targets))
     if before is not None:
         stmt = stmt.where(
             (col(Case.state_entered_at) > before[0])
@@ -147,6 +175,23 @@ def work_queue(
         QueueRow(r[0] or 0, f"{r[1]} {r[2]}", r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
         for r in session.execute(stmt).all()
     ]
+
+
+def queue_size(
+    session: Session,
+    actor: Actor,
+    states_: list[CaseState],
+    *,
+    district: str | None = None,
+    assignee: str | None = None,
+    qualification: str | None = None,
+    waited_days: int = 0,
+    only_overdue: bool = False,
+) -> int:
+    """How many cases the same queue holds in all (its pages show 50 at a time)."""
+    authorize(actor, Permission.CASE_READ)
+    where = _queue_where(actor, states_, district, assignee, qualification, waited_days, only_overdue)
+    return int(session.execute(sql_select(func.count()).select_from(Case).where(*where)).scalar_one())
 
 
 def target_qualifications(session: Session, case_id: int) -> list[Qualification]:

@@ -4,6 +4,8 @@ case shows its workspace (assessment, decisions, four-eyes approval)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 from sqlmodel import col, select
 
@@ -21,6 +23,7 @@ from ivc.ui.widgets.pickers import district_codes, district_label
 from ivc.ui.widgets.text import days_since, label
 
 QUEUE_STATES = [CaseState.VALIDATION, CaseState.VALIDATION_ISSUED, CaseState.CERTIFICATION_QUEUE, CaseState.EXAM]
+PAGE, MAX_SHOWN = 50, 500  # rows drawn at first, and at most (filters narrow the rest)
 
 
 def render(actor: Actor, lang: str) -> None:
@@ -60,35 +63,31 @@ def render(actor: Actor, lang: str) -> None:
     c1, c2 = st.columns(2)
     min_days = c1.number_input(t("queue.min_days", lang), min_value=0, max_value=3650, value=0, key="q_min_days")
     only_late = c2.toggle(t("queue.only_late", lang), key="q_only_late")
+    filters: dict[str, Any] = {
+        "district": district or None,
+        "qualification": None if qualification == all_label else qualification,
+        "assignee": {"all": None, "mine": actor.username, "unassigned": ""}[who],
+        "waited_days": int(min_days),
+        "only_overdue": bool(only_late),
+    }
+    states_ = [CaseState(s) for s in chosen_states] or QUEUE_STATES
+    shown = int(st.session_state.get("q_limit", PAGE))
     try:
         with session_scope() as session:
-            rows = cases.work_queue(
-                session,
-                actor,
-                [CaseState(s) for s in chosen_states] or QUEUE_STATES,
-                district=district or None,
-                qualification=None if qualification == all_label else qualification,
-                assignee={"all": None, "mine": actor.username, "unassigned": ""}[who],
-                limit=200,
-            )
+            rows = cases.work_queue(session, actor, states_, limit=shown, **filters)
+            total = cases.queue_size(session, actor, states_, **filters)
+            late_total = cases.queue_size(session, actor, states_, **{**filters, "only_overdue": True})
     except IVCError as exc:
         show_error(exc, lang)
         return
-    rows = [
-        r
-        for r in rows
-        if days_since(r.state_entered_at) >= min_days
-        and (not only_late or overdue(r.state, days_since(r.state_entered_at)))
-    ]
     if not rows:
         st.info(t("queue.empty", lang))
         return
-    late = 0
+    st.caption(t("queue.count", lang, shown=len(rows), total=total))
     table = []
     for r in rows:
         age = days_since(r.state_entered_at)
         is_late = overdue(r.state, age)
-        late += is_late
         table.append(
             {
                 t("cases.id", lang): r.case_id,
@@ -103,7 +102,14 @@ def render(actor: Actor, lang: str) -> None:
                 t("queue.approval", lang): (r.approved_by or t("queue.pending", lang)) if r.requested_action else "",
             }
         )
-    if late:
-        st.warning(t("queue.overdue", lang, n=late))
+    if late_total:  # in the whole queue, not only the rows drawn
+        st.warning(t("queue.overdue", lang, n=late_total))
     st.dataframe(table, hide_index=True, width="stretch")
+    if total > len(rows) and shown < MAX_SHOWN:
+        st.button(
+            t("queue.more", lang, n=min(PAGE, total - len(rows))),
+            key="q_more",
+            on_click=st.session_state.__setitem__,
+            args=("q_limit", min(shown + PAGE, MAX_SHOWN)),
+        )
     pick(actor, [(r.case_id, r.person) for r in rows], lang)
