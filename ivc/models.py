@@ -26,6 +26,7 @@ from ivc.matching.models import Vacancy, VacancySkill
 from ivc.mediation.models import InterviewSession, MediatorBooking, MediatorNote, MediatorProfile, Statement
 from ivc.participation.models import IntegrationFeedback, LanguageLevel, SupportActivity
 from ivc.person.models import Person, Vulnerability
+from ivc.personspace.models import PersonAccessCode, PersonRequest
 from ivc.privacy.models import ErasureRecord
 from ivc.referral.models import Referral
 from ivc.reminder.models import ArchiveContest, Notification
@@ -70,6 +71,8 @@ __all__ = [
     "MediatorProfile",
     "Notification",
     "Person",
+    "PersonAccessCode",
+    "PersonRequest",
     "Qualification",
     "Referral",
     "RegisterCounter",

@@ -20,6 +20,9 @@ class Role(StrEnum):
     MONITORING = "monitoring"
     ADMIN = "admin"
     SYSTEM = "system"  # automated steps run by flows on behalf of a requesting person
+    # The person served, signed in to their own space with a personal access code
+    # (ivc/personspace): no staff permission, only their own records.
+    PERSON = "person"
 
 
 # Roles whose users work on cases of every district (regional bodies).
@@ -41,5 +44,19 @@ class Actor:
     def can_work_in(self, district: str) -> bool:
         return self.region_wide or district in self.districts
 
+    @property
+    def person_id(self) -> int | None:
+        """The person this actor is, for a person signed in to their own space; else None."""
+        if self.role is not Role.PERSON or not self.username.startswith(PERSON_PREFIX):
+            return None
+        tail = self.username[len(PERSON_PREFIX) :]
+        return int(tail) if tail.isdigit() else None
+
 
 SYSTEM_ACTOR = Actor("system", Role.SYSTEM)
+PERSON_PREFIX = "person:"
+
+
+def person_actor(person_id: int) -> Actor:
+    """The actor of a person in their own space: ``person:<id>``, no districts, no staff role."""
+    return Actor(f"{PERSON_PREFIX}{int(person_id)}", Role.PERSON)

@@ -199,6 +199,8 @@ def add_user(
         raise ValidationFailed(f"user {username!r} exists already", field="username", code="user_exists")
     if Role(role) is Role.SYSTEM:
         raise ValidationFailed("the system account is created by ivc itself", field="role")
+    if Role(role) is Role.PERSON:  # people sign in with a personal access code (ivc.personspace)
+        raise ValidationFailed("a person has no staff account", field="role")
     if not full_name.strip():
         raise ValidationFailed("a user needs a full name", field="full_name", code="full_name_required")
     for district in districts:

@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
 from ivc.auth.models import User, WebSession, WebSessionTicket
-from ivc.auth.roles import SYSTEM_ACTOR, Actor, Role
+from ivc.auth.roles import PERSON_PREFIX, SYSTEM_ACTOR, Actor, Role
 from ivc.config import get_settings
 from ivc.database.core import utcnow
 from ivc.errors import PermissionDenied
@@ -63,19 +63,40 @@ def _usable(user: User | None) -> bool:
     return user.locked_until is None or user.locked_until <= utcnow()
 
 
+def _state(session: Session, username: str) -> tuple[str, Actor | None]:
+    """Whether a session's principal may be signed in now: ``ok`` with its actor, ``locked`` (for
+    a while, after failed sign-ins) or ``gone`` (disabled, removed; for a person in their own
+    space: erased or no access code in force, ``ivc.personspace.access``)."""
+    if username.startswith(PERSON_PREFIX):
+        from ivc.personspace import access
+
+        person = Actor(username, Role.PERSON)
+        state = access.session_state(session, person.person_id) if person.person_id is not None else "gone"
+        return state, (person if state != "gone" else None)
+    user = _user(session, username)
+    if user is None or not user.active:
+        return "gone", None
+    return ("ok", _actor(user)) if _usable(user) else ("locked", _actor(user))
+
+
+def principal(session: Session, username: str) -> Actor | None:
+    """The actor of ``username`` if it may be signed in now (a staff account or a person)."""
+    state, actor = _state(session, username)
+    return actor if state == "ok" else None
+
+
 def start_session(session: Session, actor: Actor, *, user_agent: str | None = None, ip: str | None = None) -> str:
     """A new session for ``actor``'s account; returns the token for the cookie (only its hash is
     kept). Refused for a disabled or locked account."""
-    user = _user(session, actor.username)
-    if not _usable(user):
+    signed_in = principal(session, actor.username)
+    if signed_in is None:
         raise PermissionDenied("this account cannot sign in now", code="sign_in_failed")
-    assert user is not None
     _purge(session)
     token = secrets.token_urlsafe(32)  # 256 bits
     now = utcnow()
     row = WebSession(
         token_hash=hash_token(token),
-        username=user.username,
+        username=signed_in.username,
         created_at=now,
         last_seen_at=now,
         user_agent=(user_agent or "")[:300] or None,
@@ -84,7 +105,12 @@ def start_session(session: Session, actor: Actor, *, user_agent: str | None = No
     session.add(row)
     session.flush()
     audit.record(
-        session, _actor(user), "user.session_started", entity="user", entity_id=user.username, after={"session": row.id}
+        session,
+        signed_in,
+        "user.session_started",
+        entity="user",
+        entity_id=signed_in.username,
+        after={"session": row.id},
     )
     session.flush()
     return token
@@ -100,20 +126,20 @@ def resume(session: Session, token: str) -> Actor | None:
     if row is None or row.revoked_at is not None:
         return None
     now = utcnow()
-    user = _user(session, row.username)
-    if user is None or not user.active:
+    state, actor = _state(session, row.username)
+    if state == "gone":
         _end(session, row, "disabled", SYSTEM_ACTOR)
         return None
     if now - row.last_seen_at > timedelta(minutes=get_settings().session_idle_minutes):
         _end(session, row, "expired", SYSTEM_ACTOR)
         return None
-    if not _usable(user):  # locked for a while after failed sign-ins: not ended, refused meanwhile
+    if state != "ok" or actor is None:  # locked for a while after failed sign-ins: not ended, refused meanwhile
         return None
     if now - row.last_seen_at >= timedelta(seconds=REFRESH_SECONDS):
         row.last_seen_at = now
         session.add(row)
         session.flush()
-    return _actor(user)
+    return actor
 
 
 def end_session(session: Session, token: str) -> bool:
@@ -123,8 +149,7 @@ def end_session(session: Session, token: str) -> bool:
     row = session.exec(select(WebSession).where(WebSession.token_hash == hash_token(token))).first()
     if row is None or row.revoked_at is not None:
         return False
-    user = _user(session, row.username)
-    _end(session, row, "signed_out", _actor(user) if user is not None else SYSTEM_ACTOR)
+    _end(session, row, "signed_out", _state(session, row.username)[1] or SYSTEM_ACTOR)
     return True
 
 
@@ -165,7 +190,7 @@ def _end(session: Session, row: WebSession, reason: str, actor: Actor) -> None:
 def issue_ticket(session: Session, actor: Actor) -> str:
     """A one-time ticket for ``actor``'s account, valid for ``TICKET_SECONDS``: the browser
     exchanges it for the session cookie (``redeem_ticket``). Only its hash is kept."""
-    if not _usable(_user(session, actor.username)):
+    if principal(session, actor.username) is None:
         raise PermissionDenied("this account cannot sign in now", code="sign_in_failed")
     ticket = secrets.token_urlsafe(32)
     now = utcnow()
@@ -200,11 +225,10 @@ def redeem_ticket(session: Session, ticket: str, *, user_agent: str | None = Non
     ).scalar()
     if username is None:
         return None
-    user = _user(session, username)
-    if not _usable(user):
+    signed_in = principal(session, username)
+    if signed_in is None:
         return None
-    assert user is not None
-    return start_session(session, _actor(user), user_agent=user_agent, ip=ip)
+    return start_session(session, signed_in, user_agent=user_agent, ip=ip)
 
 
 def safe_next(next_path: str | None, base: str = "/") -> str:

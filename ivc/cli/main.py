@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ivc.cli import access as access_cli
 from ivc.cli import privacy as privacy_cli
 from ivc.cli.users import users_app
 from ivc.errors import IVCError
@@ -28,6 +29,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(frameworks_app, name="frameworks")
 app.add_typer(users_app, name="users")
 privacy_cli.register(app)  # ivc keys …, ivc person export|erase, ivc privacy retention
+privacy_cli.person_app.command("access-code")(access_cli.access_code)  # the person's own space
 console = Console()
 
 

@@ -28,7 +28,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 from ivc.auth import websession
-from ivc.auth.roles import Actor
+from ivc.auth.roles import PERSON_PREFIX, Actor
 from ivc.auth.service import actor_for_email, get_actor
 from ivc.config import get_settings
 from ivc.database.core import session_scope
@@ -102,6 +102,11 @@ def current_actor() -> Actor | None:
         return _oidc_actor()
     try:
         with session_scope() as session:
+            if str(username).startswith(PERSON_PREFIX):  # a person in their own space
+                person = websession.principal(session, str(username))
+                if person is None:
+                    st.session_state.pop("username", None)
+                return person
             return get_actor(session, str(username))
     except IVCError:  # disabled or removed meanwhile: back to the sign-in page
         st.session_state.pop("username", None)

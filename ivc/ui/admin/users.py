@@ -25,7 +25,7 @@ from ivc.ui.widgets.forms import Form, save_once
 from ivc.ui.widgets.pickers import district_codes, languages_picker
 from ivc.ui.widgets.text import fmt_datetime
 
-ROLES = [r.value for r in Role if r is not Role.SYSTEM]
+ROLES = [r.value for r in Role if r not in (Role.SYSTEM, Role.PERSON)]
 
 
 def render(actor: Actor, lang: str) -> None:
