@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from ivc.audit import service as audit
 from ivc.auth.policy import Permission, authorize
-from ivc.auth.roles import Actor
+from ivc.auth.roles import Actor, Role
 from ivc.consent.models import ConsentPurpose, ConsentRecord, DossierAccess
 from ivc.database.core import utcnow
 from ivc.errors import NotFound, PermissionDenied, ValidationFailed
@@ -70,6 +70,16 @@ def _line(value: str | None, field: str, limit: int) -> str | None:
     return value or None
 
 
+def _authorize_record(actor: Actor, person: Person) -> None:
+    """An operator of the person's district records consent; the person gives or withdraws their
+    own from their space (``ivc.personspace``), never anyone else's."""
+    if actor.role is Role.PERSON:
+        if actor.person_id is None or actor.person_id != person.id:
+            raise PermissionDenied("a person records only their own consent", code="not_yours")
+        return
+    authorize(actor, Permission.CONSENT_RECORD, person.territory)
+
+
 def give_consent(
     session: Session,
     person: Person,
@@ -84,7 +94,7 @@ def give_consent(
     """Record consent for one purpose to one recipient, explained in ``language`` (which the
     person must understand) by ``explained_by`` (the mediator), on notice text ``text_version``.
     Giving the same consent again while it is active returns the active record."""
-    authorize(actor, Permission.CONSENT_RECORD, person.territory)
+    _authorize_record(actor, person)
     language = language.strip().lower()
     if not _LANG.match(language):
         raise ValidationFailed(f"not a language code: {language[:20]!r}", field="language")
@@ -227,7 +237,7 @@ def withdraw_consent(
 ) -> ConsentRecord:
     """Withdraw the active consent(s) for ``purpose`` (all recipients, or only ``recipient``).
     Effective immediately: the next read of any dossier asks the ledger again."""
-    authorize(actor, Permission.CONSENT_RECORD, person.territory)
+    _authorize_record(actor, person)
     reason = _line(reason, "reason", 500)
     records = [
         r for r in active_consents(session, person.id or 0, purpose) if recipient is None or r.recipient == recipient

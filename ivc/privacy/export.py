@@ -231,10 +231,17 @@ def export_person(session: Session, person_id: int, actor: Actor, store: Evidenc
         raise NotFound(f"no person {person_id}", entity="person", key=person_id)
     if not actor.can_work_in(person.territory):
         raise PermissionDenied(f"{actor.username} does not work in district {person.territory}")
+    return archive(session, person, actor, store)
+
+
+def archive(session: Session, person: Person, actor: Actor, store: EvidenceStore, lang: str | None = None) -> bytes:
+    """The zip itself, once the caller has checked who asks (``export_person`` for staff, the
+    person's own space for the person); audited."""
+    person_id = person.id or 0
     if person.erased_at is not None:
         raise DomainError(f"person {person_id} was erased on {person.erased_at:%Y-%m-%d}: nothing left to export")
     data = collect(session, person_id)
-    lang = person.preferred_language or "it"
+    lang = lang or person.preferred_language or "it"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("summary.html", summary_html(data, lang))
