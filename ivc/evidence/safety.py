@@ -23,7 +23,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from ivc.config import Settings, get_settings
 from ivc.errors import ValidationFailed
@@ -76,6 +76,8 @@ _ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar"
 _MARKUP = re.compile(rb"^\s*<(!doctype\s+html|html|svg|\?xml|!--|head|body|script|iframe)\b", re.IGNORECASE)
 # Tags that run or embed code; words like "JavaScript:" in a CV are fine (text is never rendered).
 _ACTIVE_TEXT = re.compile(rb"<\s*(script|iframe|object|embed)\b", re.IGNORECASE)
+# Server-side code: a ".jpg" holding "<?php" is a web shell waiting for a misconfigured server.
+_SERVER_CODE = re.compile(rb"<\?(php|=)", re.IGNORECASE)
 _PDF_ACTIVE = (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/RichMedia")
 
 
@@ -111,6 +113,26 @@ def _not_allowed(detected: str) -> ValidationFailed:
     )
 
 
+def read_upload(data: bytes | BinaryIO, *, settings: Settings | None = None) -> bytes:
+    """The bytes of an upload given whole or as a stream (an open file, a spooled request body):
+    a stream is read in chunks and only up to the limit, so an oversized file is refused after
+    ``max_upload_bytes`` + 1 bytes instead of being held whole in memory."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    limit = (settings or get_settings()).max_upload_bytes
+    buf = bytearray()
+    while chunk := data.read(min(1024 * 1024, limit + 1 - len(buf))):
+        buf += chunk
+        if len(buf) > limit:
+            raise _refuse(
+                "too_large",
+                f"the file is larger than the limit of {limit} bytes",
+                size=len(buf),
+                limit=limit,
+            )
+    return bytes(buf)
+
+
 def check_upload(data: bytes, declared: str | None = None, *, settings: Settings | None = None) -> CheckedUpload:
     """Decide what ``data`` is and whether it may be stored; raise ``ValidationFailed`` if not."""
     settings = settings or get_settings()
@@ -128,8 +150,8 @@ def check_upload(data: bytes, declared: str | None = None, *, settings: Settings
 
 
 def _classify(data: bytes, settings: Settings) -> tuple[str, str]:
-    head = data[:1024]
-    if b"%PDF-" in head:
+    # A PDF starts with its header: "%PDF-" further in is how HTML-then-PDF polyglots pass.
+    if data.startswith(b"%PDF-"):
         return PDF, _check_pdf(data, settings)
     if data.startswith(b"\xff\xd8\xff"):
         return JPEG, _check_image(data, "JPEG", settings)
@@ -151,6 +173,8 @@ def _classify(data: bytes, settings: Settings) -> tuple[str, str]:
 
 def _check_text(data: bytes) -> str:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not body.strip():
+        raise _refuse("empty", "the file holds no text (only a byte-order mark or spaces)")
     try:
         text = body.decode("utf-8")  # strict: overlong forms, lone surrogates and stray bytes fail
     except UnicodeDecodeError as exc:
@@ -172,6 +196,8 @@ def _check_text(data: bytes) -> str:
         raise _not_allowed(what)
     if _ACTIVE_TEXT.search(body):
         raise _not_allowed("text holding HTML scripts")
+    if _SERVER_CODE.search(body):
+        raise _not_allowed("text holding PHP code")
     return "plain text"
 
 
@@ -216,6 +242,13 @@ def _check_pdf(data: bytes, settings: Settings) -> str:
             pages=pages,
             limit=settings.max_pdf_pages,
         )
+    # What is accepted is what later steps can read: the same reading, with the same limits, as
+    # the suggestions from evidence (a file pypdf must repair, or cannot read, is refused here).
+    from ivc.evidence.extract import extract_text
+
+    read = extract_text(data, PDF)
+    if read.failed:
+        raise _refuse("pdf_broken", f"the PDF cannot be read ({read.note})", reason=read.note)
     return f"PDF ({pages} pages)"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import BinaryIO
 
 from sqlmodel import Session, col, select
 
@@ -14,7 +15,7 @@ from ivc.case.states import CaseState
 from ivc.config import get_settings
 from ivc.errors import DomainError, ValidationFailed
 from ivc.evidence.models import EvidenceItem, EvidenceKind, EvidenceLink, EvidenceType
-from ivc.evidence.safety import check_upload, clean_title
+from ivc.evidence.safety import check_upload, clean_title, read_upload
 from ivc.evidence.safety import display_name as _display_name
 from ivc.evidence.storage import EvidenceStore, get_store
 from ivc.experience.models import Experience
@@ -29,7 +30,7 @@ def evidence_open(case: Case) -> bool:
 def add_evidence(
     session: Session,
     case: Case,
-    data: bytes,
+    data: bytes | BinaryIO,
     *,
     title: str,
     evidence_type: EvidenceType,
@@ -42,13 +43,15 @@ def add_evidence(
 ) -> EvidenceItem:
     """Check the content (``ivc.evidence.safety``: type by content, limits, bombs), store it and
     record it on the case under the detected media type. The same content added twice to a case
-    is the same evidence item (and the links are merged)."""
+    is the same evidence item (and the links are merged). ``data`` may be a stream: it is read
+    only up to the size limit."""
     authorize(actor, Permission.EVIDENCE_ADD, case.territory)
     if not evidence_open(case):
         raise DomainError(f"case {case.id} is closed: no evidence is added to it", code="case_closed", state=case.state)
     title = clean_title(title)
     if not title:
         raise ValidationFailed("the evidence needs a title", field="title", code="upload_no_title")
+    data = read_upload(data)
     checked = check_upload(data, media_type)
     if experience_ids:
         ours = set(
@@ -106,6 +109,27 @@ def add_evidence(
 def link_evidence(
     session: Session, item: EvidenceItem, *, experience_id: int | None = None, claim_id: int | None = None
 ) -> None:
+    """Link an evidence item to an experience or a claim of the same case (never across cases:
+    one person's document must not support another's competence)."""
+    from ivc.claim.models import CompetenceClaim  # the claim service imports evidence
+
+    owners = {
+        "experience_id": session.exec(select(Experience.case_id).where(Experience.id == experience_id)).first()
+        if experience_id is not None
+        else item.case_id,
+        "claim_id": session.exec(select(CompetenceClaim.case_id).where(CompetenceClaim.id == claim_id)).first()
+        if claim_id is not None
+        else item.case_id,
+    }
+    for field, owner in owners.items():
+        if owner != item.case_id:
+            raise ValidationFailed(
+                f"{field.removesuffix('_id')} {experience_id if field == 'experience_id' else claim_id} "
+                f"is not part of case {item.case_id}",
+                field=field,
+                code="evidence_link_other_case",
+                case_id=item.case_id,
+            )
     exists = session.exec(
         select(EvidenceLink).where(
             EvidenceLink.evidence_id == item.id,

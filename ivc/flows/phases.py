@@ -1,6 +1,7 @@
 """One flow per phase of the IVC path. Each takes a batch of case ids (many small runs are slow
 on Prefect; a batch per run is not) and returns, per case, the human step it now waits for.
-The cases of a batch run one after the other inside the flow run (``ivc.flows.tasks``)."""
+The cases of a batch run one after the other inside the flow run (``ivc.flows.tasks``); an error
+in one case is recorded on that case and the batch goes on (``tasks.run_isolated``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def access_flow(case_ids: list[int]) -> dict[int, str | None]:
     admissibility decision."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        out[case_id] = tasks.with_retries(tasks.access_case, case_id)
+        out[case_id] = tasks.run_isolated(tasks.access_case, case_id)
     return out
 
 
@@ -25,7 +26,7 @@ def identification_flow(case_ids: list[int]) -> dict[int, str | None]:
     issue the transparency document when it was requested."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        out[case_id] = tasks.with_retries(tasks.identification_case, case_id)
+        out[case_id] = tasks.run_isolated(tasks.identification_case, case_id)
     return out
 
 
@@ -35,7 +36,7 @@ def validation_flow(case_ids: list[int]) -> dict[int, str | None]:
     assessments and decisions."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        out[case_id] = tasks.with_retries(tasks.request_case, case_id)
+        out[case_id] = tasks.run_isolated(tasks.request_case, case_id)
     return out
 
 
@@ -44,5 +45,5 @@ def certification_flow(case_ids: list[int]) -> dict[int, str | None]:
     """Certificazione: wait for the exam, then issue the certificate when ALFA asked for it."""
     out: dict[int, str | None] = {}
     for case_id in case_ids:
-        out[case_id] = tasks.with_retries(tasks.request_case, case_id)
+        out[case_id] = tasks.run_isolated(tasks.request_case, case_id)
     return out

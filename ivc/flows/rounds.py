@@ -71,6 +71,6 @@ def advance_now(case_ids: list[int], max_rounds: int = 3) -> dict[int, str | Non
     """The automated steps of these cases, here and now, without Prefect."""
 
     def run(step: Callable[[int], str | None], ids: list[int]) -> dict[int, str | None]:
-        return {cid: tasks.with_retries(step, cid) for cid in ids}
+        return {cid: tasks.run_isolated(step, cid) for cid in ids}
 
     return advance_with(case_ids, STEP_OF, run, max_rounds)

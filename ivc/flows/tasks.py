@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import partial
 
 from sqlalchemy.exc import OperationalError
@@ -20,8 +22,8 @@ from sqlmodel import Session
 from ivc.agreement import service as agreements
 from ivc.auth.roles import SYSTEM_ACTOR
 from ivc.auth.service import get_actor
+from ivc.case import attention, states
 from ivc.case import service as cases
-from ivc.case import states
 from ivc.case.models import Case
 from ivc.case.states import Action, CaseState, DocumentType
 from ivc.database.core import session_scope
@@ -33,6 +35,9 @@ from ivc.experience.service import experiences_for_case
 from ivc.faults import failpoint
 
 log = logging.getLogger(__name__)
+
+# The ledger step running now, so that a failure names it (e.g. "suggest-evidence:12").
+_current_step: ContextVar[str | None] = ContextVar("ivc_current_step", default=None)
 
 
 def prepare_agreement(case_id: int) -> None:
@@ -46,6 +51,7 @@ def prepare_agreement(case_id: int) -> None:
 def _once(case_id: int, step: str, work: Callable[[Session, Case], int], after: str | None = None) -> int:
     """Run one suggestion step for a case in its own transaction, unless its ledger says done;
     ``after`` names the failpoint reached once the step has committed."""
+    _current_step.set(step)
     with session_scope() as session:
         if cases.step_done(session, case_id, step):
             return 0
@@ -82,7 +88,19 @@ def _from_experience(session: Session, case: Case, *, experience: Experience) ->
 
 
 def _from_evidence(session: Session, case: Case, *, item: EvidenceItem) -> int:
-    from ivc.mapping.service import suggest_for_evidence
+    """Suggestions from an evidence file's text, read within limits (``ivc.evidence.extract``):
+    a file the parser cannot read gives no suggestions and a note on the case, never an error."""
+    from ivc.evidence.extract import extract_text
+    from ivc.evidence.storage import get_store
+
+    read = extract_text(get_store().get(item.sha256), item.media_type)
+    if read.failed:
+        log.warning("case %s: the text of evidence %s cannot be read (%s)", case.id, item.id, read.note)
+        attention.note_unreadable_evidence(session, case, item.id or 0, item.title, read.note or "")
+        return 0
+    if not read.text or not read.text.strip():
+        return 0
+    from ivc.mapping.service import suggest_for_evidence  # reads the text again, from extract's cache
 
     return suggest_for_evidence(session, case, item, SYSTEM_ACTOR)
 
@@ -145,7 +163,7 @@ def mark_waiting(case_id: int) -> str | None:
 def with_retries(step: Callable[[int], str | None], case_id: int) -> str | None:
     """Run one case's steps, again after a transient database error (a dropped connection, a
     deadlock or serialization failure, SQLite busy): every step is idempotent, so a repeat redoes
-    only what was lost. Other errors stop the batch, as a failed task would."""
+    only what was lost. Other errors go to the caller: ``run_isolated`` records them on the case."""
     for attempt in range(RETRIES + 1):
         try:
             return step(case_id)
@@ -159,6 +177,35 @@ def with_retries(step: Callable[[int], str | None], case_id: int) -> str | None:
 
 RETRIES = 2
 RETRY_DELAY_SECONDS = 1.0
+
+
+def run_isolated(step: Callable[[int], str | None], case_id: int) -> str | None:
+    """One case of a batch: its steps (``with_retries``), with any error but a database that
+    stays down recorded on that case (what failed, when, a reference for support, which the log
+    repeats with the traceback) so that the batch goes on with the other cases. A conflict (someone
+    changed the case meanwhile) is left to the next run. After a run that went through, an earlier
+    step-failure note is cleared."""
+    _current_step.set(None)
+    try:
+        waiting = with_retries(step, case_id)
+    except OperationalError:
+        raise  # the database is down for every case: stop the batch
+    except ConflictError:
+        log.info("case %s changed while its steps ran: the next run takes it up", case_id)
+        return None
+    except Exception as exc:  # one case's failure, whatever it is, must not stop the batch
+        ref = uuid.uuid4().hex[:10]
+        name = _current_step.get() or step.__name__
+        log.exception("case %s: automated step %s failed [ref %s]", case_id, name, ref)
+        try:
+            with session_scope() as session:
+                attention.note_step_failure(session, cases.get_case(session, case_id), name, exc, ref)
+        except Exception:  # the failure stays in the log with its reference
+            log.exception("case %s: the failure [ref %s] could not be recorded on the case", case_id, ref)
+        return None
+    with session_scope() as session:
+        attention.clear_step_failure(session, cases.get_case(session, case_id))
+    return waiting
 
 
 def access_case(case_id: int) -> str | None:

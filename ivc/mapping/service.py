@@ -109,23 +109,11 @@ EVIDENCE_TEXT_LIMIT = 200_000  # characters of an evidence file that are read fo
 
 
 def evidence_text(data: bytes, media_type: str) -> str | None:
-    """The text of an evidence file (plain text or a PDF's text layer), or None."""
-    if media_type.startswith("text/"):
-        return data[: EVIDENCE_TEXT_LIMIT * 4].decode("utf-8", errors="replace")[:EVIDENCE_TEXT_LIMIT]
-    if media_type == "application/pdf":
-        import io
+    """The text of an evidence file (plain text or a PDF's text layer), or None: read within time,
+    memory and size limits by ``ivc.evidence.extract``, where any parser failure is no text."""
+    from ivc.evidence.extract import extract_text
 
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-
-        try:
-            reader = PdfReader(io.BytesIO(data))
-            if reader.is_encrypted:
-                return None
-            return "\n".join((page.extract_text() or "") for page in reader.pages[:20])[:EVIDENCE_TEXT_LIMIT]
-        except (PdfReadError, ValueError, KeyError, TypeError):
-            return None
-    return None
+    return extract_text(data, media_type, limit=EVIDENCE_TEXT_LIMIT).text
 
 
 def suggest_for_evidence(session: Session, case: Case, item: EvidenceItem, actor: Actor, top: int = 8) -> int:
