@@ -62,6 +62,9 @@ EXPECTED: dict[str, str] = {
     "export_monitoring": "-----AA",
     "manage_users": "------A",
     "record_participation": "T------",
+    "suspend": "T--A---",
+    "lift_suspension": "T--A---",
+    "request_withdrawal": "T--A---",
 }
 
 _counter = itertools.count()
@@ -173,6 +176,9 @@ ACTIONS: dict[str, Callable[[Session, Actor, dict[str, Any]], object]] = {
         ActivityIn(kind="language_course", provider=_unique("CPIA "), started_on=date.today()),
         a,
     ),
+    "suspend": lambda s, a, w: cases.suspend(s, w["ident"], "ricovero", date.today() + timedelta(days=30), a),
+    "lift_suspension": lambda s, a, w: cases.lift_suspension(s, w["ident"], a),
+    "request_withdrawal": lambda s, a, w: cases.request_withdrawal(s, w["ident"], "trasferimento", a),
 }
 
 
@@ -218,3 +224,29 @@ def test_lists_show_only_the_users_districts_and_nothing_to_roles_without_cases(
             cases.list_cases(session, get_actor(session, role))
         with pytest.raises(PermissionDenied):
             cases.work_queue(session, get_actor(session, role), [CaseState.VALIDATION])
+
+
+def test_evidence_is_never_linked_across_cases(session: Session, world: dict[str, Any]) -> None:
+    from ivc.auth.service import get_actor
+    from ivc.errors import ValidationFailed
+    from ivc.evidence.service import link_evidence
+    from ivc.experience.service import experiences_for_case
+
+    op = get_actor(session, "op3")
+    item = add_evidence(
+        session,
+        world["ident"],
+        _unique("Attestato ").encode(),
+        title="Attestato",
+        evidence_type=EvidenceType.DOCUMENT,
+        media_type="text/plain",
+        actor=op,
+    )
+    theirs = experiences_for_case(session, world["validation"].id)[0]
+    their_claim = claims.claims_for_case(session, world["validation"].id)[0]
+    for link in ({"experience_id": theirs.id}, {"claim_id": their_claim.id}):
+        with pytest.raises(ValidationFailed) as refused:
+            link_evidence(session, item, **link)
+        assert refused.value.code == "evidence_link_other_case"
+    ours = add_experience(session, world["ident"], _experience(), op)
+    link_evidence(session, item, experience_id=ours.id)  # within the case it links

@@ -24,6 +24,8 @@ class Permission(StrEnum):
     MAPPING_REVIEW = "mapping.review"  # accept/reject suggested competences
     ASSESS = "assess"
     QUEUE_WORK = "queue.work"  # pick up, assign, approve issuance
+    CASE_SUSPEND = "case.suspend"  # suspend a case, or lift its suspension
+    WITHDRAWAL_REQUEST = "withdrawal.request"  # record that the person withdraws
     EXAM_SCHEDULE = "exam.schedule"
     DOCUMENT_REVOKE = "document.revoke"
     DOCUMENT_SHARE = "document.share"
@@ -49,6 +51,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.MAPPING_REVIEW: frozenset({_O}),
     Permission.ASSESS: frozenset({_A}),
     Permission.QUEUE_WORK: frozenset({_R}),
+    # Who follows the case (the accompanying expert, ALFA): the roles that close a withdrawn case.
+    Permission.CASE_SUSPEND: frozenset({_O, _R}),
+    Permission.WITHDRAWAL_REQUEST: frozenset({_O, _R}),
     Permission.EXAM_SCHEDULE: frozenset({_R}),
     Permission.DOCUMENT_REVOKE: frozenset({_R, _ADM}),
     Permission.DOCUMENT_SHARE: frozenset({_O, _R}),
@@ -73,6 +78,8 @@ TERRITORIAL = frozenset(
         Permission.MAPPING_REVIEW,
         Permission.ASSESS,
         Permission.QUEUE_WORK,
+        Permission.CASE_SUSPEND,
+        Permission.WITHDRAWAL_REQUEST,
         Permission.EXAM_SCHEDULE,
         Permission.DOCUMENT_SHARE,
         Permission.PARTICIPATION_RECORD,

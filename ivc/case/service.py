@@ -670,10 +670,9 @@ def mark_waiting(session: Session, case: Case, step: str, role: Role) -> None:
 def request_withdrawal(
     session: Session, case: Case, reason: str, actor: Actor, *, expected_version: int | None = None
 ) -> Case:
+    authorize(actor, Permission.WITHDRAWAL_REQUEST, case.territory)
     if case.state == CaseState.CLOSED.value:
         raise TransitionError("the case is already closed", state=case.state)
-    if not actor.can_work_in(case.territory):
-        raise PermissionDenied(f"{actor.username} cannot act on cases of district {case.territory}")
     lock_for_edit(session, case, expected_version)
     case.withdrawal_requested_at = utcnow()
     case.withdrawal_reason = reason.strip()[:500] or None
@@ -707,8 +706,7 @@ def confirm_withdrawal(session: Session, case: Case, actor: Actor, *, expected_v
 def suspend(
     session: Session, case: Case, reason: str, until: date, actor: Actor, *, expected_version: int | None = None
 ) -> Case:
-    if not actor.can_work_in(case.territory):
-        raise PermissionDenied(f"{actor.username} cannot act on cases of district {case.territory}")
+    authorize(actor, Permission.CASE_SUSPEND, case.territory)
     lock_for_edit(session, case, expected_version)
     case.suspension_reason = reason.strip()[:500]
     case.suspended_until = until
@@ -728,6 +726,7 @@ def suspend(
 
 
 def lift_suspension(session: Session, case: Case, actor: Actor, *, expected_version: int | None = None) -> Case:
+    authorize(actor, Permission.CASE_SUSPEND, case.territory)
     lock_for_edit(session, case, expected_version)
     before: dict[str, Any] = {"until": case.suspended_until}
     case.suspension_reason = None
