@@ -12,12 +12,13 @@ from ivc.database.core import session_scope
 from ivc.database.migrate import upgrade
 from ivc.framework.esco import import_esco
 from ivc.framework.service import import_repertory
+from ivc.private_files import private_dir
 from ivc.territory.service import load_territories
 
 
 def bootstrap() -> None:
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)  # names, tax codes, statements: the owner's only
     upgrade()
     with session_scope() as session:
         load_territories(session)

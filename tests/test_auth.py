@@ -68,6 +68,47 @@ def test_a_locked_account_is_told_for_how_long_and_an_unknown_name_answers_the_s
     assert answers["nessuno.cosi"] == answers["lucia"]  # a name with no account is indistinguishable
 
 
+def test_a_locked_account_and_an_unknown_name_take_the_same_time(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #21: a locked account answered in ~1 ms, an unknown name in ~100 ms (it verifies a dummy
+    hash), so timing told which names exist. Every answer now costs one password verification."""
+    import statistics
+    import time
+
+    from ivc.auth import service as auth
+
+    add_user(session, _admin(session), "lucia", "Lucia Rossi", Role.OPERATOR, ["3"], password=GOOD)
+    for _ in range(5):
+        with pytest.raises(PermissionDenied):
+            sign_in(session, "lucia", "guess guess guess")
+    calls: list[str] = []
+
+    class Counting:
+        def __init__(self, real: object) -> None:
+            self.real = real
+
+        def verify(self, hash_: str, password: str) -> bool:
+            calls.append(hash_)
+            return self.real.verify(hash_, password)  # type: ignore[attr-defined,no-any-return]
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.real, name)
+
+    monkeypatch.setattr(auth, "_HASHER", Counting(auth._HASHER))
+    timings: dict[str, list[float]] = {"lucia": [], "nessuno.cosi": []}
+    for _ in range(3):
+        for name, seen in timings.items():
+            started = time.perf_counter()
+            with pytest.raises(PermissionDenied) as refused:
+                sign_in(session, name, "guess guess guess")
+            seen.append(time.perf_counter() - started)
+            assert refused.value.code in ("sign_in_locked", "sign_in_failed")
+    assert len(calls) == 6  # one verification per answer, locked or unknown
+    locked, unknown = statistics.median(timings["lucia"]), statistics.median(timings["nessuno.cosi"])
+    assert 0.5 < locked / unknown < 2, (locked, unknown)
+
+
 def test_disabled_accounts_cannot_sign_in(session: Session) -> None:
     add_user(session, _admin(session), "lucia", "Lucia Rossi", Role.OPERATOR, ["3"], password=GOOD)
     update_user(session, _admin(session), "lucia", active=False)

@@ -132,6 +132,15 @@ def _ghost_attempt(name: str, now: datetime, attempts: int, lock_minutes: int) -
     return _refused(attempts, lock_minutes)
 
 
+def _spend_a_verification(password: str) -> None:
+    """The cost of checking a password, spent where there is none to check (no account, or a
+    locked one), so every answer takes the same time and timing tells nobody which names exist."""
+    try:
+        _HASHER.verify(_dummy_hash(), password)
+    except VerificationError:
+        pass
+
+
 def sign_in(session: Session, username: str, password: str) -> Actor:
     """The actor for a correct username and password. A wrong one says how many failures lock the
     account and for how long; a locked account says for how many more minutes. Names without an
@@ -142,12 +151,10 @@ def sign_in(session: Session, username: str, password: str) -> Actor:
     user = session.exec(select(User).where(User.username == name)).first()
     now = utcnow()
     if user is None or not user.password_hash or not user.active:
-        try:
-            _HASHER.verify(_dummy_hash(), password)
-        except VerificationError:
-            pass
+        _spend_a_verification(password)
         raise _ghost_attempt(name[:64], now, attempts, lock_minutes)
     if user.locked_until is not None and user.locked_until > now:
+        _spend_a_verification(password)  # as long as an unknown name takes: the lock tells nothing
         raise _locked(user.locked_until, now)
     try:
         _HASHER.verify(user.password_hash, password)

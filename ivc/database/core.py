@@ -37,12 +37,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
+    engine = _make_engine(url, echo)
+    from ivc.database.guard import install  # lone surrogates refused before any statement runs
+
+    install(engine)
+    return engine
+
+
+def _make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             from pathlib import Path
 
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            from ivc.private_files import private_dir, private_file
+
+            folder = Path(path).parent
+            if not folder.exists():  # a directory ivc creates for its database is the owner's only
+                private_dir(folder)
+            private_file(Path(path))  # created 0600 before SQLite writes a byte (its -wal and -shm follow)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -45,6 +45,7 @@ import ivc
 from ivc.audit.chain import ChainReport, verify_rows
 from ivc.errors import ConflictError, DomainError, IntegrityFailure, NotFound, ValidationFailed
 from ivc.evidence.storage import EvidenceStore, get_store
+from ivc.private_files import private_file
 
 FORMAT = "ivc-backup"
 FORMAT_VERSION = 1
@@ -280,6 +281,7 @@ def create_backup(
                 },
             }
             result.manifest = manifest
+            private_file(tmp)  # a backup holds everything: readable by its owner only, from the start
             with tarfile.open(tmp, "w:gz", compresslevel=6) as tar:
                 _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False).encode())
                 for entry in table_entries:

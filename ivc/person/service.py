@@ -21,6 +21,7 @@ from ivc.auth.policy import Permission, authorize
 from ivc.auth.roles import Actor
 from ivc.case.models import Case
 from ivc.errors import DomainError, NotFound, ValidationFailed
+from ivc.person import taxcode
 from ivc.person.iso import country_code, language_code
 from ivc.person.models import CEFR_LEVELS, Gender, Person, ReferralSource, Vulnerability, VulnerabilityKind
 from ivc.territory.service import require_territory
@@ -129,6 +130,8 @@ class PersonIn(BaseModel):
         # Provisional codes of 11 digits are issued at first access to some people.
         if not (_CF.match(value) or (value.isdigit() and len(value) == 11)):
             raise ValueError("codice fiscale must have 16 characters (or 11 digits if provisional)")
+        if len(value) == 16 and (wrong := taxcode.problem(value)):
+            raise ValueError(f"codice fiscale {value}: {wrong}")
         return value
 
     @field_validator("birth_date")

@@ -6,6 +6,8 @@ keeps a confirmation across the rerun that follows a change."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +18,7 @@ from ivc.errors import IVCError, TransitionError
 from ivc.i18n import catalog, t
 
 Labels = Mapping[str, str]  # field name -> the label the form shows for it (already translated)
+log = logging.getLogger(__name__)
 
 
 def _known(key: str, lang: str) -> bool:
@@ -63,7 +66,10 @@ def explain(exc: Exception, lang: str, labels: Labels | None = None) -> list[str
     if isinstance(exc, ValidationError):
         return _pydantic_lines(exc, lang, labels) or [t("input.invalid", lang, label="", value="")]
     if not isinstance(exc, IVCError):
-        return [t("errors.unexpected", lang)]
+        # Never a traceback on the page: the log has it, under a reference the user can quote.
+        ref = uuid.uuid4().hex[:10]
+        log.error("unexpected error shown to a user [ref %s]", ref, exc_info=exc)
+        return [t("errors.unexpected", lang), t("errors.reference", lang, ref=ref)]
     code = exc.code
     if code.startswith("upload_") and _known(f"upload.{code.removeprefix('upload_')}", lang):
         return [t(f"upload.{code.removeprefix('upload_')}", lang, **_params(exc, lang, labels))]
