@@ -250,3 +250,25 @@ def test_evidence_is_never_linked_across_cases(session: Session, world: dict[str
         assert refused.value.code == "evidence_link_other_case"
     ours = add_experience(session, world["ident"], _experience(), op)
     link_evidence(session, item, experience_id=ours.id)  # within the case it links
+
+
+def test_nothing_is_added_to_a_closed_case(session: Session, world: dict[str, Any]) -> None:
+    from ivc.auth.service import get_actor
+    from ivc.errors import DomainError
+
+    op = get_actor(session, "op3")
+    case = world["ident"]
+    cases.request_withdrawal(session, case, "trasferimento", op)
+    cases.confirm_withdrawal(session, case, op)
+    assert case.state == CaseState.CLOSED.value
+    with pytest.raises(DomainError) as refused:
+        add_evidence(
+            session,
+            case,
+            b"Attestato arrivato dopo la chiusura",
+            title="Attestato",
+            evidence_type=EvidenceType.DOCUMENT,
+            media_type="text/plain",
+            actor=op,
+        )
+    assert refused.value.code == "case_closed"

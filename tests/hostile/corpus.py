@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from ivc.database.core import session_scope
 from ivc.errors import IVCError
 
+from ..test_flow_isolation import double_flate_bomb_pdf, self_length_pdf
 from ..test_upload_safety import docx_bytes, heic_bytes, image_bytes, odt_bytes, pdf_bytes, zip_bytes
 from . import TALLY
 
@@ -118,6 +119,19 @@ FILES: list[tuple[str, Callable[[], bytes], str, str, str]] = [
     ("encoded surrogate", lambda: b"nota \xed\xa0\x80", "text/plain", "nota.txt", "refused"),
     ("latin-1 text", lambda: "perché".encode("latin-1"), "text/plain", "nota.txt", "refused"),
     ("nul in text", lambda: b"nota\x00nota", "text/plain", "nota.txt", "refused"),
+    # Issue #21: accepted once, then unreadable (or dangerous) for the steps that read them later.
+    ("pdf with self-referencing length", lambda: self_length_pdf(), "application/pdf", "auto.pdf", "refused"),
+    ("double-flate bomb pdf", lambda: double_flate_bomb_pdf(), "application/pdf", "bomba.pdf", "refused"),
+    (
+        "pdf that needs repair",
+        lambda: pdf_bytes(1).replace(b"\n1 0 obj", b"\n%" + b"x" * 40 + b"\n1 0 obj", 1),
+        "application/pdf",
+        "riparato.pdf",
+        "refused",
+    ),
+    ("html-then-pdf polyglot", lambda: b"<html>x</html>\n" + self_length_pdf(), "application/pdf", "p.pdf", "refused"),
+    ("php in a jpg", lambda: b"GIF-like <?php system($_GET['c']); ?>", "image/jpeg", "foto.jpg", "refused"),
+    ("bom-only text", lambda: b"\xef\xbb\xbf", "text/plain", "vuota.txt", "refused"),
 ]
 
 VACANCY_HEADER = (
