@@ -643,7 +643,7 @@ class Driver:
         page.evaluate("window.__ivcOld = true")  # the sign-in form's document, left for the route
         signed_in = check('[data-testid="stSidebar"]', T("app.signed_in_as"))
         started = time.perf_counter()
-        page.get_by_role("button", name=T("signin.submit")).click()
+        page.get_by_role("button", name=T("signin.submit"), exact=True).click()
         if not self.cookies:
             self._wait(0, [signed_in], f"sign-in {username}")
         else:
@@ -1132,6 +1132,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="repetitions of each interaction")
     parser.add_argument("--quick", action="store_true", help="10,000 cases and 6 runs")
     parser.add_argument("--no-pg", action="store_true", help="the demo dataset only")
+    parser.add_argument("--no-sqlite", action="store_true", help="the PostgreSQL dataset only")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, screenshots)")
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1151,7 +1152,8 @@ def main() -> None:
 
     results = []
     try:
-        results.append(run_dataset("demo, SQLite (24 people + prepared cases)", args, None, 0, work))
+        if not args.no_sqlite:
+            results.append(run_dataset("demo, SQLite (24 people + prepared cases)", args, None, 0, work))
         if not args.no_pg:
             database = f"ivc_bench_ui_{uuid.uuid4().hex[:8]}"
             results.append(

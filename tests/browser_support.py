@@ -130,7 +130,7 @@ def sign_in(page: Any, url: str, username: str, path: str = "", password: str = 
     page.goto(f"{url}/{path}")
     page.get_by_label("Nome utente").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Accedi").click()
+    page.get_by_role("button", name="Accedi", exact=True).click()
     page.get_by_text("Connesso come").wait_for(timeout=LONG)
     # The browser then passes through /ivc/session/start for its session cookie and comes back.
     deadline = time.monotonic() + LONG / 1000
@@ -145,7 +145,7 @@ def sign_in(page: Any, url: str, username: str, path: str = "", password: str = 
 
 def sign_out(page: Any) -> None:
     page.get_by_role("button", name="Esci").click()
-    page.get_by_role("button", name="Accedi").wait_for(timeout=LONG)
+    page.get_by_role("button", name="Accedi", exact=True).wait_for(timeout=LONG)
     settle(page)
 
 

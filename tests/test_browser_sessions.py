@@ -94,7 +94,7 @@ def _sign_in(page: Any, username: str) -> None:
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     # The page signs in, then takes the browser through /ivc/session/start for the cookie.
     with page.expect_navigation():
-        page.get_by_role("button", name="Accedi").click()
+        page.get_by_role("button", name="Accedi", exact=True).click()
     page.get_by_text("Connesso come").wait_for()
 
 
