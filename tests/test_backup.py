@@ -3,6 +3,7 @@ back the same rows and files, checked; a damaged archive or a busy target is ref
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -226,3 +227,46 @@ def test_a_backup_moves_from_postgresql_to_sqlite_and_back(session: Session, tmp
 
     with Session(get_engine()) as s:
         assert verify_chain(s).ok
+
+
+def test_an_edited_backup_with_its_manifest_recomputed_is_refused(session: Session, tmp_path: Path) -> None:
+    """Issue #21, point 4: an operator made admin in the archive, table hash and row count
+    recomputed in the manifest, gave "archive OK" and restored. The manifest is now authenticated
+    with a key outside the archive."""
+    _populate(session)
+    archive = tmp_path / "ivc.tar.gz"
+    ops.create_backup(archive)
+    assert ops.check_archive(archive).ok
+    with tarfile.open(archive, "r:gz") as tar:
+        name = next(m.name for m in tar if m.name.endswith("-user.jsonl"))
+        handle = tar.extractfile(name)
+        assert handle is not None
+        users = handle.read()
+    promoted = users.replace(b'"role": "operator"', b'"role": "admin"', 1)
+    assert promoted != users
+
+    def forge(member: str, data: bytes) -> bytes:
+        if member == "manifest.json":
+            manifest = json.loads(data)
+            for entry in manifest["tables"]:
+                if entry["file"] == name:
+                    entry["sha256"] = hashlib.sha256(promoted).hexdigest()
+            return json.dumps(manifest).encode()
+        return promoted if member == name else data
+
+    forged = tmp_path / "forged.tar.gz"
+    _rewrite(archive, forged, forge)
+    check = ops.check_archive(forged)
+    assert check.problems == ["the manifest was changed after the backup was made (its authentication does not match)"]
+    url, store = _target(tmp_path)
+    with pytest.raises(IntegrityFailure, match="nothing was restored"):
+        ops.restore(forged, url=url, store=store)
+
+    def strip(member: str, data: bytes) -> bytes:
+        if member == "manifest.json":
+            return json.dumps({k: v for k, v in json.loads(data).items() if k != "authentication"}).encode()
+        return data
+
+    stripped = tmp_path / "stripped.tar.gz"
+    _rewrite(archive, stripped, strip)
+    assert any("not authenticated" in p for p in ops.check_archive(stripped).problems)

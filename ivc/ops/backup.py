@@ -45,6 +45,7 @@ import ivc
 from ivc.audit.chain import ChainReport, verify_rows
 from ivc.errors import ConflictError, DomainError, IntegrityFailure, NotFound, ValidationFailed
 from ivc.evidence.storage import EvidenceStore, get_store
+from ivc.ops import manifest_auth
 from ivc.private_files import private_file
 
 FORMAT = "ivc-backup"
@@ -280,7 +281,7 @@ def create_backup(
                     "verified": result.chain.ok,
                 },
             }
-            result.manifest = manifest
+            result.manifest = manifest = manifest_auth.seal(manifest)
             private_file(tmp)  # a backup holds everything: readable by its owner only, from the start
             with tarfile.open(tmp, "w:gz", compresslevel=6) as tar:
                 _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False).encode())
@@ -393,6 +394,8 @@ def check_archive(path: Path, *, spool: Path | None = None, store: EvidenceStore
     try:
         with _open(path) as tar:
             manifest = check.manifest = _read_manifest(tar)
+            if untrusted := manifest_auth.problem(manifest):
+                check.problems.append(untrusted)
             expected_tables = {e["file"]: e for e in manifest["tables"]}
             expected_blobs = {b["sha256"]: int(b["size"]) for b in manifest["blobs"]}
             head: dict[str, Any] | None = None
