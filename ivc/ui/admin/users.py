@@ -83,7 +83,9 @@ def _users(actor: Actor, lang: str) -> None:
             format_func=lambda r: t(f"roles.{r}", lang), key=form.key("role"),
         )  # fmt: skip
         c1, c2, c3 = st.columns(3)
-        districts = c1.multiselect(labels["districts"], district_codes(), key=form.key("districts"))
+        districts = c1.multiselect(
+            labels["districts"], district_codes(), placeholder=t("intake.pick", lang), key=form.key("districts")
+        )
         with c2:
             languages = languages_picker(labels["languages"], form.key("languages"), lang)
         password = c3.text_input(labels["password"], type="password", max_chars=1024, key=form.key("password"))
@@ -119,6 +121,7 @@ def _users(actor: Actor, lang: str) -> None:
             labels["districts"],
             sorted({*district_codes(), *current.districts}),
             default=current.districts,
+            placeholder=t("intake.pick", lang),
             key=edit.key("districts"),
         )
         active = c3.checkbox(t("admin.active", lang), value=current.active, key=edit.key("active"))

@@ -58,6 +58,7 @@ def render(actor: Actor, lang: str) -> None:
         [s.value for s in QUEUE_STATES],
         default=[s.value for s in QUEUE_STATES],
         format_func=lambda s: t(f"states.{s}", lang),
+        placeholder=t("intake.pick", lang),
         key="q_states",
     )
     c1, c2 = st.columns(2)

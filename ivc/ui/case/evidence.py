@@ -20,6 +20,7 @@ from ivc.ui.widgets.feedback import flash, show_error
 from ivc.ui.widgets.forms import Form, save_once
 from ivc.ui.widgets.steps import advance
 from ivc.ui.widgets.text import fmt_date
+from ivc.ui.widgets.upload import file_picker
 
 UPLOAD_TYPES = ["pdf", "jpg", "jpeg", "png", "heic", "heif", "txt", "docx", "odt"]
 PREVIEW_BYTES = 5 * 1024 * 1024
@@ -43,7 +44,7 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
 def _form(actor: Actor, case_id: int, experiences: dict[int, str], lang: str) -> None:
     form = Form(f"evidence:{case_id}")
     with st.form(form.id, clear_on_submit=False, enter_to_submit=False):
-        upload = st.file_uploader(t("evidence.file", lang), type=UPLOAD_TYPES, key=form.key("file"))
+        upload = file_picker(t("evidence.file", lang), UPLOAD_TYPES, form.key("file"), lang)
         note = st.text_area(t("evidence.note", lang), max_chars=20000, key=form.key("note"))
         title = st.text_input(t("evidence.title", lang), max_chars=300, key=form.key("title"))
         kind = st.selectbox(
@@ -58,6 +59,7 @@ def _form(actor: Actor, case_id: int, experiences: dict[int, str], lang: str) ->
             t("evidence.supports", lang),
             list(experiences),
             format_func=lambda i: experiences.get(i, str(i)),
+            placeholder=t("intake.pick", lang),
             key=form.key("supports"),
         )
         submitted = st.form_submit_button(t("evidence.add", lang), type="primary")

@@ -11,6 +11,7 @@ from ivc.document.verify import Verdict, Verification, verify_bytes, verify_code
 from ivc.i18n import t
 from ivc.ui.widgets.pickers import url_text
 from ivc.ui.widgets.text import fmt_date
+from ivc.ui.widgets.upload import file_picker
 
 _MAX_UPLOAD = 30 * 1024 * 1024
 
@@ -48,7 +49,7 @@ def render(lang: str) -> None:
     st.caption(t("verify.intro", lang))
     # Bound to the address: the QR code's link opens this page with the code filled in.
     code = url_text(t("verify.code", lang), "code", max_chars=40)
-    upload = st.file_uploader(t("verify.upload", lang), type=["pdf", "json", "jwt"], key="verify_file")
+    upload = file_picker(t("verify.upload", lang), ["pdf", "json", "jwt"], "verify_file", lang, limit_bytes=_MAX_UPLOAD)
     result = None
     with session_scope() as session:
         if upload is not None:
