@@ -320,3 +320,28 @@ def test_a_mediator_note_never_reaches_documents_shortlists_or_exports(session: 
     assert all(text.strip() for text in outputs)
     leaks = [i for i, text in enumerate(outputs) if MARKER in text]
     assert leaks == []
+
+
+def test_statement_texts_are_encrypted_at_rest(session: Session) -> None:
+    """Issue #21, point 3: experience texts were encrypted, the same words in a statement were not."""
+    from sqlalchemy import text
+
+    actors = staff(session)
+    case = advance_to(session, actors, CaseState.IDENTIFICATION)
+    said = mediation.record_statement(
+        session,
+        case,
+        actors["op3"],
+        language="ar",
+        text_original="كنت في السجن وعملت في المطبخ",
+        text_it="Ero in carcere e lavoravo in cucina",
+        translated_by="operator",
+    )
+    session.commit()
+    raw = session.execute(text("SELECT text_original, text_it FROM statement WHERE id = :id"), {"id": said.id}).one()
+    assert all(value.startswith("enc:v1:") for value in raw)
+    assert "carcere" not in raw[1] and "السجن" not in raw[0]
+    session.expire_all()
+    again = mediation.statements_for_case(session, case.id or 0)[0]
+    assert again.text_original == "كنت في السجن وعملت في المطبخ"
+    assert again.text_it == "Ero in carcere e lavoravo in cucina"

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel
 
+from ivc.crypto.fields import EncryptedText
 from ivc.database.base import Tracked
 from ivc.database.core import utcnow
 from ivc.database.types import JSONType, UTCDateTime
@@ -99,8 +100,9 @@ class Statement(Tracked, table=True):
     session_id: int | None = Field(default=None, foreign_key="interviewsession.id", index=True)
     experience_id: int | None = Field(default=None, foreign_key="experience.id", index=True)
     language: str = Field(max_length=12)
-    text_original: str = Field(max_length=20000)
-    text_it: str = Field(max_length=20000)
+    # The person's account of their life, as the interview's own texts: encrypted at rest.
+    text_original: str = Field(sa_type=EncryptedText("statement.text_original"))
+    text_it: str = Field(sa_type=EncryptedText("statement.text_it"))
     translation_source: str = Field(max_length=16)
     # Mediator's or operator's username, or "self": who produced ``text_it`` (None if said in Italian).
     translated_by: str | None = Field(default=None, max_length=64)
