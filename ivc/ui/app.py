@@ -12,8 +12,8 @@ from functools import partial
 
 import streamlit as st
 
-from ivc.auth.roles import Actor
-from ivc.i18n import NAMES, UI_LANGUAGES, t
+from ivc.auth.roles import Actor, Role
+from ivc.i18n import NAMES, UI_LANGUAGES, person_languages, t
 from ivc.ui import session as web_session
 from ivc.ui.admin import users as admin_page
 from ivc.ui.alfa import queue as queue_page
@@ -23,6 +23,8 @@ from ivc.ui.cpi import matching as matching_page
 from ivc.ui.monitoring import dashboard as monitoring_page
 from ivc.ui.navigation import URL_PATHS, pages_for
 from ivc.ui.operator import intake as intake_page
+from ivc.ui.person import signin as person_signin
+from ivc.ui.person import space as person_space
 from ivc.ui.public import signin
 from ivc.ui.public import verify as verify_page
 from ivc.ui.widgets.feedback import show_flash
@@ -36,6 +38,7 @@ ROOMS: dict[str, Callable[[Actor, str], None]] = {
     "matching": matching_page.render,
     "monitoring": monitoring_page.render,
     "admin": admin_page.render,
+    "person": person_space.render,
 }
 
 
@@ -43,7 +46,7 @@ def _page(page_id: str, actor: Actor | None, lang: str) -> None:
     if page_id == "verify":
         verify_page.render(lang)
     elif actor is None:
-        signin.render(lang)
+        (person_signin.render if page_id == "person" else signin.render)(lang)
     else:
         ROOMS[page_id](actor, lang)
 
@@ -57,11 +60,14 @@ def _home(first: st.Page | None, lang: str) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="ivc", page_icon="🪪", layout="wide")
+    actor = web_session.current_actor()
+    # Signed out (the door of the people served too) and in a person's space: every language of the person.
+    person = actor is None or actor.role is Role.PERSON
     with st.sidebar:
         lang = str(
             url_choice(
                 "Lingua / Language",
-                list(UI_LANGUAGES),
+                person_languages() if person else list(UI_LANGUAGES),
                 "lang",
                 default=UI_LANGUAGES[0],
                 key="lang",
@@ -69,7 +75,6 @@ def main() -> None:
             )
             or UI_LANGUAGES[0]
         )
-    actor = web_session.current_actor()
     ids = [p for p in pages_for(actor) if p != "sign_in"]
     # Signed out, every page's address still opens (on the sign-in form), so a bookmark or a link
     # to a case leads there after signing in.
@@ -100,7 +105,7 @@ def main() -> None:
     goto = st.session_state.pop("goto", None)  # a page another page (or a test) sends the user to
     if isinstance(goto, str) and goto in pages and pages[goto] is not current:
         st.switch_page(pages[goto])
-    if actor is not None:
+    if actor is not None and actor.role is not Role.PERSON:  # a person signs out in their space
         st.sidebar.write(t("app.signed_in_as", lang, user=actor.username, role=t(f"roles.{actor.role.value}", lang)))
         if actor.region_wide:
             st.sidebar.caption(t("admin.region_wide", lang))

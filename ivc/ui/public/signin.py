@@ -15,10 +15,14 @@ from ivc.database.core import session_scope
 from ivc.errors import IVCError
 from ivc.i18n import t
 from ivc.ui import session as web_session
+from ivc.ui.person import signin as person_signin
 from ivc.ui.widgets.feedback import show_error
 
 
 def render(lang: str) -> None:
+    if person_signin.wanted():  # the person's own door (ivc/ui/person)
+        person_signin.render(lang)
+        return
     st.header(t("signin.title", lang))
     with st.form("sign_in"):
         username = st.text_input(t("signin.username", lang), key="signin_username", max_chars=64)
@@ -37,6 +41,8 @@ def render(lang: str) -> None:
         else:
             st.session_state.pop("signin_password", None)
             web_session.after_sign_in(actor, _here())
+    st.divider()
+    person_signin.offer(lang)  # beside staff sign-in: the door of the people served
     provider = get_settings().oidc_provider
     if provider:
         st.divider()
