@@ -667,6 +667,13 @@ def mark_waiting(session: Session, case: Case, step: str, role: Role) -> None:
     session.flush()
 
 
+def _reason_given(reason: str | None) -> dict[str, Any]:
+    """What the audit log keeps of a withdrawal or suspension reason: that one was given and how
+    long it is, never the words (they may tell health or judicial facts; the case keeps them
+    encrypted, and erasure removes them)."""
+    return {"reason_given": bool(reason), "reason_chars": len(reason or "")}
+
+
 def request_withdrawal(
     session: Session, case: Case, reason: str, actor: Actor, *, expected_version: int | None = None
 ) -> Case:
@@ -685,7 +692,7 @@ def request_withdrawal(
         entity_id=case.id,
         case_id=case.id,
         territory=case.territory,
-        after={"reason": case.withdrawal_reason},
+        after=_reason_given(case.withdrawal_reason),
     )
     session.flush()
     return case
@@ -719,7 +726,7 @@ def suspend(
         entity_id=case.id,
         case_id=case.id,
         territory=case.territory,
-        after={"reason": case.suspension_reason, "until": until},
+        after={**_reason_given(case.suspension_reason), "until": until},
     )
     session.flush()
     return case
