@@ -118,3 +118,19 @@ def test_cli_prints_a_new_code_once(session: Session, actors: dict, person_id: i
     session.expire_all()
     assert access.live_code(session, person_id) is not None
     assert access.sign_in(session, code, BIRTH).person_id == person_id
+
+
+def test_cli_lists_and_closes_the_requests_people_sent(session: Session, actors: dict, person_id: int) -> None:
+    from ivc.auth.roles import person_actor
+    from ivc.cli.main import app
+    from ivc.personspace import service as space
+    from ivc.personspace.models import RequestKind
+
+    access.issue_code(session, person_id, actors["op3"])
+    request = space.send_request(session, person_actor(person_id), person_id, RequestKind.CORRECTION, "Nome sbagliato")
+    session.commit()
+    listed = CliRunner().invoke(app, ["person", "requests", "--as", "op3"])
+    assert listed.exit_code == 0 and "Nome sbagliato" in listed.output and "correction" in listed.output
+    assert "no open requests" in CliRunner().invoke(app, ["person", "requests", "--as", "op1"]).output
+    closed = CliRunner().invoke(app, ["person", "requests", "--as", "op3", "--close", str(request.id)])
+    assert closed.exit_code == 0 and "no open requests" in closed.output

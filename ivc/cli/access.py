@@ -37,3 +37,31 @@ def access_code(
         return
     console.print(f"personal access code of person {person_id} (shown once; the previous one is revoked):")
     typer.echo(code)
+
+
+def requests(
+    close: int = typer.Option(0, "--close", help="Mark this request as dealt with."),
+    as_user: str = typer.Option("admin", "--as"),
+) -> None:
+    """The open correction and erasure requests people sent from their own space (the operator's
+    queue of their districts, oldest first)."""
+    from ivc.auth.service import get_actor
+    from ivc.database.core import session_scope
+    from ivc.personspace import service as space
+
+    try:
+        with session_scope() as session:
+            actor = get_actor(session, as_user)
+            if close:
+                space.close_request(session, actor, close)
+            rows = [
+                (r.id, r.person_id, r.kind, r.territory, r.created_at, r.text)
+                for r in space.open_requests(session, actor)
+            ]
+    except IVCError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    if not rows:
+        console.print("no open requests")
+    for rid, person_id, kind, district, at, text in rows:
+        console.print(f"#{rid} person {person_id} (district {district}) {kind} {at:%d/%m/%Y}: {text}")

@@ -30,6 +30,7 @@ app.add_typer(frameworks_app, name="frameworks")
 app.add_typer(users_app, name="users")
 privacy_cli.register(app)  # ivc keys …, ivc person export|erase, ivc privacy retention
 privacy_cli.person_app.command("access-code")(access_cli.access_code)  # the person's own space
+privacy_cli.person_app.command("requests")(access_cli.requests)  # what people ask from their space
 console = Console()
 
 
@@ -115,6 +116,16 @@ def demo(reset: bool = typer.Option(False, help="Delete the data directory first
         "Web interface: [bold].venv/bin/ivc ui[/] — demo accounts operatore1…operatore5, mediatrice.ar, "
         f"valutatore.ev, alfa.revisore, alfa.approvatrice, cpi.genova, monitoraggio, admin; password {DEMO_PASSWORD}"
     )
+    from ivc.demo.script import demo_person_access
+
+    with session_scope() as session:  # the person's own space (#22): a code printed once
+        person = demo_person_access(session)
+    if person is not None:
+        born = f"{person.birth_date:%d/%m/%Y}" if person.birth_date else "—"
+        console.print(
+            f"Spazio personale ({person.name}, persona {person.person_id}, lingua {person.language}): "
+            f"'Accedi con il codice personale' — codice [bold]{person.code}[/], data di nascita {born}"
+        )
     console.print(f"done in {time.perf_counter() - started:.1f} s")
 
 

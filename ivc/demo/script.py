@@ -514,3 +514,42 @@ def demo_present(session: Session) -> int:
     return int(
         session.exec(select(func.count()).select_from(Case).where(col(Case.created_by).like("operatore%"))).one()
     )
+
+
+@dataclass(frozen=True)
+class PersonAccess:
+    """A demo person's personal access code, printed once at the end of ``ivc demo`` (#22)."""
+
+    person_id: int
+    name: str
+    birth_date: date | None
+    language: str
+    code: str
+
+
+def demo_person_access(session: Session) -> PersonAccess | None:
+    """A new access code for one certified demo person (Arabic-speaking with job-matching consent
+    first), issued by their case's operator, so the person's own space can be tried."""
+    from ivc.person.models import Person
+    from ivc.personspace import access
+
+    certified = session.exec(
+        select(Case)
+        .join(IssuedDocument, col(IssuedDocument.case_id) == col(Case.id))
+        .where(IssuedDocument.doc_type == "certificato", col(Case.created_by).like("operatore%"))
+        .order_by(col(Case.id))
+    ).all()
+    people = [(case, session.get(Person, case.person_id)) for case in certified]
+    ranked = sorted(
+        ((c, p) for c, p in people if p is not None and p.birth_date is not None),
+        key=lambda cp: (
+            cp[1].preferred_language != "ar",
+            not consents.active_consents(session, cp[1].id or 0, ConsentPurpose.JOB_MATCHING),
+            cp[0].id or 0,
+        ),
+    )
+    if not ranked:
+        return None
+    case, person = ranked[0]
+    code = access.issue_code(session, person.id or 0, _actor(session, case.operator))
+    return PersonAccess(person.id or 0, person.display_name, person.birth_date, person.preferred_language, code)
