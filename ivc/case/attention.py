@@ -26,9 +26,9 @@ def _step_failed_prefix() -> str:
     return t("case.step_failed", get_settings().default_language).split("{", 1)[0]
 
 
-def _set(session: Session, case: Case, text: str) -> None:
+def _set(session: Session, case: Case, text: str | None) -> None:
     lock_for_edit(session, case, None)
-    case.attention = text[:1000]
+    case.attention = text[:1000] if text else None
     session.add(case)
 
 
@@ -63,9 +63,7 @@ def clear_step_failure(session: Session, case: Case) -> bool:
     """After the case's steps ran through, a step-failure note goes (other notes stay)."""
     if not case.attention or not case.attention.startswith(_step_failed_prefix()):
         return False
-    _set(session, case, "")
-    case.attention = None
-    session.add(case)
+    _set(session, case, None)
     session.flush()
     return True
 

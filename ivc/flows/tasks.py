@@ -203,8 +203,11 @@ def run_isolated(step: Callable[[int], str | None], case_id: int) -> str | None:
         except Exception:  # the failure stays in the log with its reference
             log.exception("case %s: the failure [ref %s] could not be recorded on the case", case_id, ref)
         return None
-    with session_scope() as session:
-        attention.clear_step_failure(session, cases.get_case(session, case_id))
+    try:
+        with session_scope() as session:
+            attention.clear_step_failure(session, cases.get_case(session, case_id))
+    except ConflictError:  # changed meanwhile: the next run clears the note
+        log.info("case %s changed meanwhile: its step-failure note is cleared at the next run", case_id)
     return waiting
 
 
