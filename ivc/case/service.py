@@ -187,11 +187,16 @@ def queue_size(
     qualification: str | None = None,
     waited_days: int = 0,
     only_overdue: bool = False,
-) -> int:
-    """How many cases the same queue holds in all (its pages show 50 at a time)."""
+) -> tuple[int, int]:
+    """How many cases the same queue holds in all (its pages show 50 at a time), and how many of
+    them are past their state's service level: one count over the queue."""
     authorize(actor, Permission.CASE_READ)
     where = _queue_where(actor, states_, district, assignee, qualification, waited_days, only_overdue)
-    return int(session.execute(sql_select(func.count()).select_from(Case).where(*where)).scalar_one())
+    late = _queue_where(actor, states_, None, None, None, 0, True)[-1]  # the service-level condition
+    total, overdue = session.execute(
+        sql_select(func.count(), func.count().filter(late)).select_from(Case).where(*where)
+    ).one()
+    return int(total), int(overdue)
 
 
 def target_qualifications(session: Session, case_id: int) -> list[Qualification]:

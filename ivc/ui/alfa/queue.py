@@ -76,8 +76,7 @@ def render(actor: Actor, lang: str) -> None:
     try:
         with session_scope() as session:
             rows = cases.work_queue(session, actor, states_, limit=shown, **filters)
-            total = cases.queue_size(session, actor, states_, **filters)
-            late_total = cases.queue_size(session, actor, states_, **{**filters, "only_overdue": True})
+            total, late_total = cases.queue_size(session, actor, states_, **filters)
     except IVCError as exc:
         show_error(exc, lang)
         return
