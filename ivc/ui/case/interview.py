@@ -36,7 +36,7 @@ from ivc.ui.widgets.confirm import confirmed
 from ivc.ui.widgets.feedback import flash, show_error
 from ivc.ui.widgets.forms import Form, rerun_here, save_once
 from ivc.ui.widgets.pickers import country_picker, language_picker
-from ivc.ui.widgets.steps import advance
+from ivc.ui.widgets.steps import advance_soon
 from ivc.ui.widgets.text import fmt_date, in_language, label, written_in
 
 EARLIEST = date(1940, 1, 1)
@@ -112,7 +112,7 @@ def render(actor: Actor, case_id: int, lang: str) -> None:
             return add_experience(session, cases.get_case(session, case_id, actor), data, actor).id
 
         if save_once(form, "experience", actor, work, lang, labels=labels, rerun=False) is not None:
-            advance([case_id], lang)  # suggestions for the new text
+            advance_soon([case_id])  # suggestions for the new text, while the operator goes on
             # Said until the next save of this step, so that an extra rerun (a double click, a
             # reload) does not swallow it.
             st.session_state[f"_saved:{case_id}:{step}"] = form.generation
@@ -220,7 +220,7 @@ def _correct(actor: Actor, case: Case, e: Experience, lang: str) -> None:
             return correct_experience(session, cases.get_case(session, case_id, actor), e.id or 0, data, actor).id
 
         if save_once(form, "experience_correction", actor, work, lang, labels=labels, rerun=False) is not None:
-            advance([case_id], lang)  # suggestions from the corrected words
+            advance_soon([case_id])  # suggestions from the corrected words
             st.session_state.pop(f"correcting:{e.id}", None)
             flash(t("interview.corrected", lang))
             st.rerun()

@@ -20,6 +20,7 @@ from ivc.ui.alfa import review
 from ivc.ui.case import documents, evidence, interview, mapping, moves, participation
 from ivc.ui.widgets.feedback import show_error
 from ivc.ui.widgets.pickers import url_tabs
+from ivc.ui.widgets.steps import settle
 from ivc.ui.widgets.text import label, language_name
 
 TABS: dict[str, Callable[[Actor, int, str], None]] = {
@@ -57,6 +58,8 @@ def tabs_for(actor: Actor, territory: str) -> list[str]:
 
 
 def _render(actor: Actor, case_id: int, lang: str) -> None:
+    if st.query_params.get("tab") != "interview":  # the header says what the steps made of the case
+        settle(case_id, lang)
     with session_scope() as session:
         case = cases.get_case(session, case_id, actor)
         person = session.get(Person, case.person_id)
@@ -98,6 +101,8 @@ def _render(actor: Actor, case_id: int, lang: str) -> None:
 def _open_tab(name: str, actor: Actor, case_id: int, lang: str) -> None:
     """The open tab as a fragment: what is done inside it (a form saved, a box opened) draws the
     tab again, not the whole page of cases above it; moves that change the case draw it all."""
+    if name != "interview":  # the interview's suggestions show on the other tabs: wait for them
+        settle(case_id, lang)
     if name == "overview":
         _overview(actor, case_id, lang)
     else:
