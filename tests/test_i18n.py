@@ -86,3 +86,21 @@ def test_every_key_the_interface_uses_exists() -> None:
 def test_a_missing_key_shows_itself_instead_of_failing() -> None:
     assert t("no.such.key", "ar") == "no.such.key"
     assert t("person.consent.job_matching.title", "ar") != t("person.consent.job_matching.title", "it")
+
+
+def test_no_translation_file_repeats_a_key() -> None:
+    """A section written twice in a YAML file silently replaces the first (every upload message
+    was lost that way once): each file is read with a loader that refuses a repeated key."""
+    from pathlib import Path
+
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+            keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+            repeated = {k for k in keys if keys.count(k) > 1}
+            assert not repeated, f"{node.start_mark}: repeated keys {sorted(map(str, repeated))}"
+            return super().construct_mapping(node, deep=deep)
+
+    for path in sorted((Path(__file__).parent.parent / "ivc" / "i18n" / "locales").glob("*.yaml")):
+        yaml.load(path.read_text(encoding="utf-8"), Loader=Strict)

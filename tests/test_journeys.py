@@ -185,6 +185,7 @@ def test_an_operator_takes_a_person_from_intake_to_the_transparency_document(
         pick(page, "Tipo di evidenza", "Dichiarazione del datore di lavoro")
         click(page, "Aggiungi l'evidenza")
         page.get_by_text("Evidenza aggiunta").wait_for(timeout=LONG)
+        settle(page)  # the run has finished: what the previous run drew is gone
         shot(page, "04-evidence", tmp_path)
         assert not page.get_by_text("Nessuna evidenza per ora").is_visible()
         tab(page, "Competenze suggerite")
