@@ -24,6 +24,7 @@ from spacy.language import Language
 
 from ivc.mapping.unpacked import cache_dir, write_atomic
 from ivc.text import STOP_WORDS, fold
+from ivc.textruns import segments
 
 _SIMPLEMMA = (
     frozenset(simplemma.supported_languages)
@@ -125,14 +126,18 @@ def lemma(word: str, lang: str) -> str:
 def analyse(text: str, lang: str) -> list[Token]:
     """Word tokens (punctuation and numbers dropped) with folded lemmas and offsets into ``text``
     exactly as given (no normalisation first, so offsets hold with combining accents too)."""
-    doc = _nlp(lang).make_doc(text)
+    nlp = _nlp(lang)
     out = []
-    for t in doc:
-        if not any(ch.isalpha() for ch in t.text):
-            continue
-        low = unicodedata.normalize("NFC", t.text.lower())
-        lem = lemma(low, lang)
-        out.append(Token(t.idx, t.idx + len(t.text), t.text, lem, fold(low) in STOP_WORDS or lem in STOP_WORDS))
+    # Long runs without spaces reach the tokenizer in pieces: its cost grows faster than their
+    # length (ivc.textruns); ordinary text is one piece.
+    for offset, piece in segments(text):
+        for t in nlp.make_doc(piece):
+            if not any(ch.isalpha() for ch in t.text):
+                continue
+            low = unicodedata.normalize("NFC", t.text.lower())
+            lem = lemma(low, lang)
+            start = offset + t.idx
+            out.append(Token(start, start + len(t.text), t.text, lem, fold(low) in STOP_WORDS or lem in STOP_WORDS))
     return out
 
 
