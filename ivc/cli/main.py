@@ -101,7 +101,7 @@ def demo(reset: bool = typer.Option(False, help="Delete the data directory first
             TimeElapsedColumn(),
             console=console,
         ) as progress:
-            bar = progress.add_task("fasi", total=8)
+            bar = progress.add_task("fasi", total=10)
 
             def on_round(name: str, n: int) -> None:
                 progress.update(bar, advance=1, description=f"{name} ({n} casi)")
@@ -116,6 +116,11 @@ def demo(reset: bool = typer.Option(False, help="Delete the data directory first
         "Web interface: [bold].venv/bin/ivc ui[/] — demo accounts operatore1…operatore5, mediatrice.ar, "
         f"valutatore.ev, alfa.revisore, alfa.approvatrice, cpi.genova, monitoraggio, admin; password {DEMO_PASSWORD}"
     )
+    from ivc.demo.network import waiting_work
+
+    with session_scope() as session:  # what waits for whom (#18)
+        for username, work in waiting_work(session):
+            console.print(f"  {username}: {work}")
     from ivc.demo.script import demo_person_access
 
     with session_scope() as session:  # the person's own space (#22): a code printed once

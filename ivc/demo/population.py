@@ -16,13 +16,18 @@ POPULATION = Path(__file__).with_name("population.yaml")
 
 # Where each scripted journey ends: (state, outcome).
 JOURNEY_END: dict[str, tuple[str, str | None]] = {
+    "in_access": ("accoglienza", None),
     "not_admitted": ("chiuso", "non_ammesso"),
     "withdrawn": ("chiuso", "ritirato"),
     "in_identification": ("individuazione", None),
+    "transparency_issued": ("trasparenza_rilasciata", None),
     "transparency_only": ("chiuso", "solo_trasparenza"),
     "in_validation": ("validazione", None),
+    "validation_issued": ("validazione_rilasciata", None),
     "validated_partial_stop": ("chiuso", "validazione_parziale"),
     "validated_full_stop": ("chiuso", "validazione_completa"),
+    "certification_queue": ("coda_certificazione", None),
+    "in_exam": ("esame", None),
     "certified_partial": ("chiuso", "certificazione_parziale"),
     "certified_full": ("chiuso", "certificazione_completa"),
 }

@@ -72,13 +72,18 @@ _MEDIATOR_FOR = {
 
 # How far each journey goes, as the last round it takes part in.
 _REACH = {
+    "in_access": 0,
     "not_admitted": 1,
     "withdrawn": 2,
     "in_identification": 2,
+    "transparency_issued": 3,
     "transparency_only": 4,
     "in_validation": 5,
+    "validation_issued": 5,
     "validated_partial_stop": 6,
     "validated_full_stop": 6,
+    "certification_queue": 6,
+    "in_exam": 7,
     "certified_partial": 7,
     "certified_full": 7,
 }
@@ -416,16 +421,20 @@ def round_certification(run: DemoRun, exam_day: date) -> list[int]:
             case = cases.get_case(session, case_id)
             reviewer = _actor(session, "alfa.revisore")
             sector_expert = _actor(session, "valutatrice.es")
+            in_exam = p.journey == "in_exam"  # waits for the commission, a week from now
             assessments.schedule_exam(
                 session,
                 case,
-                scheduled_for=exam_day,
+                scheduled_for=exam_day + timedelta(days=7) if in_exam else exam_day,
                 place="ALFA, Genova",
                 president="Presidente esterno",
                 method_expert="valutatore.ev",
                 sector_expert="valutatrice.es",
                 actor=reviewer,
             )
+            if in_exam:
+                ids.append(case_id)
+                continue
             validated = [
                 c.id or 0 for c in decisions.competences_in_scope(session, case_id, DecisionKind.CERTIFICATION)
             ]
@@ -500,6 +509,7 @@ def run_demo(
         ),
         ("scelta della persona dopo la validazione", lambda: round_after_validation(run)),
         ("certificazione: esame e certificato", lambda: round_certification(run, today)),
+        ("la rete dopo qualche mese: invii, mediatori, offerte, promemoria, campione", lambda: _network()),
     ]
     for name, step in rounds:
         ids = step()
@@ -508,6 +518,13 @@ def run_demo(
         if on_round:
             on_round(name, len(ids))
     return run
+
+
+def _network() -> list[int]:
+    from .network import seed_network
+
+    seed_network()
+    return []
 
 
 def demo_present(session: Session) -> int:
