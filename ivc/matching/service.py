@@ -384,6 +384,9 @@ def match_vacancy(session: Session, vacancy_id: int, actor: Actor, top: int = 20
     holders = select(Case.id).where(col(Case.id).in_(_holders(session, set(wanted))))
     holding = [cid or 0 for cid in session.exec(holders)]
     people = profiles(session, holding, actor=actor, keys=set(wanted), with_evidence=False)
+    # A claim rejected or not validated counts for nothing: such a holder is not a match at all,
+    # not a row of 0.05 for sharing the vacancy's district.
+    people = [p for p in people if not wanted.keys().isdisjoint(p.skills)]
     index = MatchIndex(people)
     best = index.top(wanted, top, territory=vacancy.territory, italian=vacancy.italian_level)
     whole = {p.case_id: p for p in profiles(session, [people[i].case_id for i, _ in best], actor=actor)}
