@@ -32,6 +32,30 @@ JOURNEY_END: dict[str, tuple[str, str | None]] = {
     "certified_full": ("chiuso", "certificazione_completa"),
 }
 JOURNEYS = tuple(JOURNEY_END)
+_BEFORE_TRANSPARENCY = frozenset({"in_access", "not_admitted", "withdrawn", "in_identification"})
+_VALIDATION_ISSUED = frozenset(
+    {
+        "validation_issued",
+        "validated_partial_stop",
+        "validated_full_stop",
+        "certification_queue",
+        "in_exam",
+        "certified_partial",
+        "certified_full",
+    }
+)
+
+
+def documents_at_end(journey: str) -> frozenset[str]:
+    """The document types a person on ``journey`` holds at its end (what a run is checked against)."""
+    docs = set()
+    if journey not in _BEFORE_TRANSPARENCY:
+        docs.add("documento_trasparenza")
+    if journey in _VALIDATION_ISSUED:
+        docs.add("documento_validazione")
+    if journey in ("certified_partial", "certified_full"):
+        docs.add("certificato")
+    return frozenset(docs)
 
 
 @dataclass(frozen=True)

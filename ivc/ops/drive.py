@@ -15,7 +15,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Any, cast
 
-from ivc.demo.population import JOURNEY_END, DemoPerson, load_population
+from ivc.demo.population import JOURNEY_END, DemoPerson, documents_at_end, load_population
 from ivc.ops import cpu
 
 
@@ -152,11 +152,8 @@ def check(run_case_of: dict[str, int], people: list[DemoPerson]) -> list[str]:
                 problems.append(f"{p.key} ({p.journey}): {got} instead of {JOURNEY_END[p.journey]}")
         docs = Counter(d for d in s.exec(select(IssuedDocument.doc_type)).all())
         want = {
-            "documento_trasparenza": sum(
-                n for j, n in journeys.items() if j not in ("not_admitted", "withdrawn", "in_identification")
-            ),
-            "documento_validazione": sum(n for j, n in journeys.items() if j.startswith(("validated", "certified"))),
-            "certificato": journeys["certified_full"] + journeys["certified_partial"],
+            kind: sum(n for j, n in journeys.items() if kind in documents_at_end(j))
+            for kind in ("documento_trasparenza", "documento_validazione", "certificato")
         }
         for kind, n in want.items():
             if docs[kind] != n:
