@@ -119,14 +119,19 @@ def _queue_where(
         where.append(col(Case.id).in_(targets))
     if waited_days > 0:  # whole days in the state, as the queue shows them
         where.append(col(Case.state_entered_at) <= now - timedelta(days=waited_days))
-    if only_overdue:  # past the service level of its own state (``rules.overdue``)
-        late = [
-            (col(Case.state) == s.value) & (col(Case.state_entered_at) <= now - timedelta(days=days + 1))
-            for s in states_
-            if (days := service_level_days(s.value)) is not None
-        ]
-        where.append(or_(*late) if late else false())
+    if only_overdue:
+        where.append(_overdue(states_, now))
     return where
+
+
+def _overdue(states_: list[CaseState], now: datetime) -> Any:
+    """Past the service level of its own state (``rules.overdue``), as a condition."""
+    late = [
+        (col(Case.state) == s.value) & (col(Case.state_entered_at) <= now - timedelta(days=days + 1))
+        for s in states_
+        if (days := service_level_days(s.value)) is not None
+    ]
+    return or_(*late) if late else false()
 
 
 def work_queue(
@@ -192,7 +197,7 @@ def queue_size(
     them are past their state's service level: one count over the queue."""
     authorize(actor, Permission.CASE_READ)
     where = _queue_where(actor, states_, district, assignee, qualification, waited_days, only_overdue)
-    late = _queue_where(actor, states_, None, None, None, 0, True)[-1]  # the service-level condition
+    late = _overdue(states_, utcnow())
     total, overdue = session.execute(
         sql_select(func.count(), func.count().filter(late)).select_from(Case).where(*where)
     ).one()

@@ -139,13 +139,7 @@ def profiles(
         session, ConsentPurpose.JOB_MATCHING, recipients, person_ids=[p for _, _, p, _, _, _ in pairs]
     )
     ids = [cid for cid, *_ in pairs]
-    wanted_comps: list[int] | None = None
-    if keys is not None:
-        wanted_comps = [
-            comp_id or 0
-            for comp_id, code, esco in session.exec(select(Competence.id, Competence.code, Competence.esco_skills))
-            if code in keys or not keys.isdisjoint(esco)
-        ]
+    wanted_comps = _competences_for(session, keys) if keys is not None else None
     wanted_set = set(wanted_comps or [])
     # Columns, not records: what matching needs of each row, nothing to decrypt or parse beyond it.
     titles: dict[int, dict[int, str]] = defaultdict(dict)
@@ -349,16 +343,23 @@ def vacancy_wants(session: Session, vacancy: Vacancy) -> dict[str, float]:
     }
 
 
+def _competences_for(session: Session, keys: set[str]) -> list[int]:
+    """Ids of the competences a set of keys names: by code, or by an ESCO skill they link to."""
+    if not keys:
+        return []
+    return [
+        comp_id or 0
+        for comp_id, code, esco in session.exec(select(Competence.id, Competence.code, Competence.esco_skills))
+        if code in keys or not keys.isdisjoint(esco)
+    ]
+
+
 def _holders(session: Session, keys: set[str]) -> Any:
     """A subquery of the cases that hold one of ``keys`` (competence codes, ESCO skill URIs) in
     some way: a claim on a competence with that code or linked to that skill, or an accepted ESCO
     suggestion. A document in force carries only competences claimed on its case, so these find
     every dossier where one of the keys can count; ``profiles`` then decides how much."""
-    comps = [
-        comp_id or 0
-        for comp_id, code, esco in session.exec(select(Competence.id, Competence.code, Competence.esco_skills))
-        if code in keys or not keys.isdisjoint(esco)
-    ]
+    comps = _competences_for(session, keys)
     return (
         select(CompetenceClaim.case_id)
         .where(col(CompetenceClaim.competence_id).in_(comps))

@@ -101,8 +101,6 @@ def _render(actor: Actor, case_id: int, lang: str) -> None:
 def _open_tab(name: str, actor: Actor, case_id: int, lang: str) -> None:
     """The open tab as a fragment: what is done inside it (a form saved, a box opened) draws the
     tab again, not the whole page of cases above it; moves that change the case draw it all."""
-    if name != "interview":  # the interview's suggestions show on the other tabs: wait for them
-        settle(case_id, lang)
     if name == "overview":
         _overview(actor, case_id, lang)
     else:
